@@ -15,7 +15,7 @@ RFC4226 = ["755224", "287082", "359152", "969429", "338314",
            "254676", "287922", "162583", "399871", "520489"]  # fmt: skip
 
 
-@pytest.mark.parametrize(("counter", "expected"), enumerate(RFC4226))
+@pytest.mark.parametrize(("counter", "expected"), list(enumerate(RFC4226)))
 def test_rfc4226_vectors(counter: int, expected: str) -> None:
     assert hotp(RFC_SECRET_SHA1, counter) == expected
 
