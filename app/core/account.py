@@ -94,16 +94,23 @@ class Account:
         return (self.secret, self.issuer, self.name)
 
 
+def _whole(value: object) -> bool:
+    # A float (6.0 from a JSON file) or a bool would pass the range checks and break codes.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _validate(account: Account) -> None:
     if not isinstance(account.secret, bytes) or not account.secret:
         raise AccountError("secret is empty")
     if len(account.secret) > MAX_SECRET_BYTES:
         raise AccountError(f"secret is longer than {MAX_SECRET_BYTES} bytes")
-    if account.type is not OtpType.STEAM and not MIN_DIGITS <= account.digits <= MAX_DIGITS:
+    if account.type is not OtpType.STEAM and not (
+        _whole(account.digits) and MIN_DIGITS <= account.digits <= MAX_DIGITS
+    ):
         raise AccountError(f"digits must be {MIN_DIGITS}-{MAX_DIGITS}")
-    if isinstance(account.period, bool) or not 1 <= account.period <= MAX_PERIOD:
+    if not (_whole(account.period) and 1 <= account.period <= MAX_PERIOD):
         raise AccountError(f"period must be 1-{MAX_PERIOD} seconds")
-    if isinstance(account.counter, bool) or not 0 <= account.counter <= MAX_COUNTER:
+    if not (_whole(account.counter) and 0 <= account.counter <= MAX_COUNTER):
         raise AccountError("counter must be a whole number from 0 to 2^64-1")
     for text, what in ((account.issuer, "issuer"), (account.name, "name"), (account.note, "note")):
         if not isinstance(text, str):

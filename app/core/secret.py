@@ -17,12 +17,14 @@ def decode_base32(text: str) -> bytes:
 
     Raises AccountError ("secret is not valid base32") without echoing the text back.
     """
-    cleaned = _SEPARATORS.sub("", text).upper()
+    cleaned = _SEPARATORS.sub("", text)
+    # Checked before upper(): some non-ASCII letters upper-case into ASCII ("\u00df" gives
+    # "SS"), which would turn text that is not base32 at all into a valid-looking secret.
+    if not cleaned.isascii() or not _BASE32.fullmatch(cleaned.upper()):
+        raise AccountError("secret is not valid base32 (letters A-Z and digits 2-7)")
+    cleaned = cleaned.upper().rstrip("=")
     if not cleaned:
         raise AccountError("secret is empty")
-    if not _BASE32.fullmatch(cleaned):
-        raise AccountError("secret is not valid base32 (letters A-Z and digits 2-7)")
-    cleaned = cleaned.rstrip("=")
     if len(cleaned) % 8 in (1, 3, 6):  # lengths no whole number of bytes encodes to
         raise AccountError("secret is not valid base32 (its length is impossible)")
     try:
