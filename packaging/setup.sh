@@ -24,9 +24,23 @@ if [ "$with_tests" = 1 ]; then
 fi
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  # Installed means unpacked and configured (not merely "config-files" left by a removal),
+  # either under its own name or provided by another: Ubuntu 24.04 ships libglib2.0-0 as
+  # libglib2.0-0t64, which provides the old name.
+  declare -A present=()
+  while IFS=$'\t' read -r status name provides; do
+    [ "$status" = installed ] || continue
+    present[$name]=1
+    IFS=',' read -ra virtual <<<"$provides"
+    for v in "${virtual[@]}"; do
+      v=${v# }
+      v=${v%% *}
+      if [ -n "$v" ]; then present[$v]=1; fi
+    done
+  done < <(dpkg-query -W -f='${db:Status-Status}\t${Package}\t${Provides}\n' 2>/dev/null)
   missing=()
   for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    [ -n "${present[$p]:-}" ] || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
@@ -35,9 +49,10 @@ if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
       sudo="sudo"
     fi
     say "installing system packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Through env: sudo drops the caller's environment, and debconf must not stop to ask.
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 else
   say "not a Debian-like system: install Python 3.11+ with venv, and Qt 6's system libraries, yourself"

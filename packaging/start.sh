@@ -2,5 +2,5 @@
 # Install what is missing (see setup.sh), then start Keyfob. Arguments go to keyfob.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-"$here/packaging/setup.sh"
+bash "$here/packaging/setup.sh"  # through bash: works where the execute bit was lost
 exec "$here/.venv/bin/keyfob" "$@"
