@@ -1,8 +1,139 @@
-"""The command line (stub until the CLI lands)."""
+"""The command line: argument parsing, dispatch, and errors turned into messages.
+
+Exit codes: 0 success; 1 an error (bad input, wrong password, no match, no vault); 2 usage.
+An error is one line on stderr; a KeyfobError never shows a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from app import __version__
+from app.core.errors import KeyfobError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Accepted before or after the command; SUPPRESS keeps a later default from hiding an
+    # earlier value.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--vault",
+        metavar="PATH",
+        default=default,
+        help="the vault file (default: $KEYFOB_VAULT, else the per-user data folder)",
+    )
+    parser.add_argument(
+        "--password-file",
+        metavar="FILE",
+        default=default,
+        help="read the password from the first line of FILE (default: $KEYFOB_PASSWORD_FILE, "
+        "else ask)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keyfob",
+        description="Keyfob: two-factor codes from an encrypted vault.",
+        epilog="Examples: keyfob init; keyfob add 'otpauth://totp/...'; keyfob code github",
+    )
+    parser.add_argument("--version", action="version", version=f"keyfob {__version__}")
+    _global_options(parser, top=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, top=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    command("init", "create a new vault (refuses if one exists)")
+    add = command("add", "add accounts from otpauth:// or otpauth-migration:// URIs")
+    add.add_argument("uris", nargs="+", metavar="URI", help="URIs; - reads one a line from stdin")
+    listing = command("list", "list the accounts (never their secrets)")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    code = command("code", "show the codes of the accounts matching QUERY")
+    code.add_argument("query", nargs="?", metavar="QUERY", help="part of the issuer or name")
+    code.add_argument("--json", action="store_true", help="print a JSON array")
+    code.add_argument("--at", type=int, metavar="UNIX_SECONDS", help="the codes at this time")
+    remove = command("remove", "remove the one account matching QUERY")
+    remove.add_argument("query", metavar="QUERY", help="part of the issuer or name, or the id")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    passwd = command("passwd", "change the vault's password")
+    passwd.add_argument("--new-password-file", metavar="FILE", help="read the new password")
+    command("backups", "list the rotating backups")
+    restore = command("restore", "restore a backup (the current vault is backed up first)")
+    restore.add_argument("backup", metavar="BACKUP", help="a name from `keyfob backups`")
+    scan = command("scan", "print the text of every QR code in the images (no vault needed)")
+    scan.add_argument("images", nargs="+", metavar="IMAGE")
+    scan.add_argument("--json", action="store_true", help="print a JSON array")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from app.cli.context import Context
+
+    ctx = Context(vault_option=args.vault, password_file=args.password_file)
+    handlers: dict[str, Callable[[], int]] = {}
+    if args.command in {"init", "passwd", "backups", "restore"}:
+        from app.cli import vault_commands as v
+
+        handlers = {
+            "init": lambda: v.cmd_init(ctx),
+            "passwd": lambda: v.cmd_passwd(ctx, args.new_password_file),
+            "backups": lambda: v.cmd_backups(ctx),
+            "restore": lambda: v.cmd_restore(ctx, args.backup),
+        }
+    elif args.command == "scan":
+        from app.cli.scan import cmd_scan
+
+        handlers = {"scan": lambda: cmd_scan(args.images, args.json)}
+    else:
+        from app.cli import accounts as a
+
+        handlers = {
+            "add": lambda: a.cmd_add(ctx, args.uris),
+            "list": lambda: a.cmd_list(ctx, args.json),
+            "code": lambda: a.cmd_code(ctx, args.query, args.json, args.at),
+            "remove": lambda: a.cmd_remove(ctx, args.query, args.yes),
+        }
+    return handlers[args.command]()
+
 
 def run(argv: list[str]) -> int:
-    print("usage: keyfob [--vault PATH] [--password-file FILE] COMMAND ...")
-    return 0
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse: --help/--version (0) or a usage error (2)
+        return int(stop.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    return _guarded(args)
+
+
+def _guarded(args: argparse.Namespace) -> int:
+    """Run the command; turn errors into one line on stderr and an exit code."""
+    try:
+        return _dispatch(args)
+    except KeyfobError as error:
+        print(f"keyfob: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`keyfob list | head`): not an error worth a message. Point
+        # stdout at /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as error:
+        # Disk full, permission denied, ...: the system's words, without a traceback.
+        where = f": {error.filename}" if error.filename else ""
+        print(f"keyfob: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("keyfob: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,197 @@
+"""Account commands: add, list, code, remove."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from app.cli.context import Context
+from app.cli.errors import CliError
+from app.cli.output import note, print_json, print_table
+from app.core.account import Account, OtpType
+from app.core.clock import Clock
+from app.core.errors import UriError
+from app.core.migration import parse_migration
+from app.core.otp import code_at
+from app.core.uri import parse_otpauth
+from app.vault.content import VaultContent
+
+
+def matches(account: Account, query: str | None) -> bool:
+    if not query:
+        return True
+    needle = query.casefold()
+    return (
+        needle in account.issuer.casefold()
+        or needle in account.name.casefold()
+        or query == account.uuid
+    )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    batch_id: int
+    index: int
+    size: int
+
+
+def _read_uris(lines: Iterable[str]) -> tuple[list[Account], list[_Batch]]:
+    """Every account in the URIs, or a CliError naming the first bad one (nothing is added)."""
+    accounts: list[Account] = []
+    batches: list[_Batch] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            if text.lower().startswith("otpauth-migration:"):
+                batch = parse_migration(text)
+                accounts += batch.accounts
+                batches.append(_Batch(batch.batch_id, batch.batch_index, batch.batch_size))
+            else:
+                accounts.append(parse_otpauth(text))
+        except UriError as error:
+            # Never echo the URI: it carries the secret.
+            raise CliError(f"URI {number}: {error}; nothing was added") from None
+    return accounts, batches
+
+
+def _describe_batches(batches: list[_Batch]) -> None:
+    for batch_id in dict.fromkeys(b.batch_id for b in batches):
+        seen = {b.index for b in batches if b.batch_id == batch_id}
+        size = max(b.size for b in batches if b.batch_id == batch_id)
+        if size == 1:
+            continue
+        read = ", ".join(str(i + 1) for i in sorted(seen))
+        note(f"Google Authenticator export: read QR {read} of {size}")
+        missing = [str(i + 1) for i in range(size) if i not in seen]
+        if missing:
+            note(f"  QR {', '.join(missing)} of {size} not given yet: add them too")
+
+
+def cmd_add(ctx: Context, uris: list[str]) -> int:
+    lines = sys.stdin.read().splitlines() if uris == ["-"] else uris
+    accounts, batches = _read_uris(lines)
+    if not accounts:
+        raise CliError("no URI given: pass otpauth:// URIs, or - to read them from stdin")
+    vault = ctx.open_vault()
+    result = vault.add_accounts(accounts)
+    _describe_batches(batches)
+    for account in result.added:
+        print(f"added: {account.label}")
+    for account in result.duplicates:
+        print(f"skipped, already in the vault: {account.label}")
+    return 0
+
+
+def _list_entry(account: Account) -> dict[str, object]:
+    hotp = account.type is OtpType.HOTP
+    return {
+        "id": account.uuid,
+        "issuer": account.issuer,
+        "name": account.name,
+        "type": account.type.value,
+        "algorithm": account.algorithm.value,
+        "digits": account.digits,
+        "period": None if hotp else account.period,
+        "counter": account.counter if hotp else None,
+        "groups": list(account.groups),
+    }
+
+
+def cmd_list(ctx: Context, as_json: bool) -> int:
+    accounts = ctx.open_vault().content.accounts
+    if as_json:
+        print_json([_list_entry(a) for a in accounts])
+        return 0
+    if not accounts:
+        note("The vault has no accounts yet: add one with `keyfob add URI`.")
+        return 0
+    rows = [[a.issuer, a.name, a.type.value, ", ".join(a.groups), a.uuid[:8]] for a in accounts]
+    print_table(rows, ["ISSUER", "NAME", "TYPE", "GROUPS", "ID"])
+    return 0
+
+
+def cmd_code(ctx: Context, query: str | None, as_json: bool, at: int | None) -> int:
+    vault = ctx.open_vault()
+    chosen = [a.uuid for a in vault.content.accounts if matches(a, query)]
+    if not chosen:
+        raise CliError(_no_match(query))
+    now = float(at) if at is not None else Clock().now()
+    wanted = set(chosen)
+
+    def take_codes(content: VaultContent) -> list[tuple[Account, str, int | None]]:
+        # Inside modify(): HOTP counters are read fresh from disk and advanced atomically,
+        # so two processes never show the same HOTP code.
+        shown = []
+        for index, account in enumerate(content.accounts):
+            if account.uuid not in wanted:
+                continue
+            code = code_at(account, now)
+            if account.type is OtpType.HOTP:
+                content.accounts[index] = replace(account, counter=account.counter + 1)
+            shown.append((account, code.text, code.valid_until))
+        return shown
+
+    if any(a.type is OtpType.HOTP for a in vault.content.accounts if a.uuid in wanted):
+        shown = vault.modify(take_codes)
+    else:
+        shown = take_codes(VaultContent(list(vault.content.accounts), [], [], {}))
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": a.uuid,
+                    "issuer": a.issuer,
+                    "name": a.name,
+                    "type": a.type.value,
+                    "code": text,
+                    "valid_until": until,
+                }
+                for a, text, until in shown
+            ]
+        )
+        return 0
+    rows = [
+        [a.label, text, "HOTP" if until is None else f"{int(until - now)}s left"]
+        for a, text, until in shown
+    ]
+    print_table(rows)
+    return 0
+
+
+def _no_match(query: str | None) -> str:
+    if query:
+        return f"no account matches {query!r}: see `keyfob list`"
+    return "the vault has no accounts yet: add one with `keyfob add URI`"
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise CliError("cannot ask for confirmation without a terminal: add --yes")
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def cmd_remove(ctx: Context, query: str, yes: bool) -> int:
+    vault = ctx.open_vault()
+    found = [a for a in vault.content.accounts if matches(a, query)]
+    if not found:
+        raise CliError(_no_match(query))
+    if len(found) > 1:
+        names = "; ".join(f"{a.label} [{a.uuid[:8]}]" for a in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise CliError(
+            f"{query!r} matches {len(found)} accounts ({names}{more}): "
+            "be more specific, or give the full id from `keyfob list --json`"
+        )
+    target = found[0]
+    if not yes and not _confirm(f"Remove {target.label}? (the backups keep it)"):
+        raise CliError("not removed")
+    removed = vault.remove_account(target.uuid)
+    print(f"removed: {removed.label}")
+    return 0

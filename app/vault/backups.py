@@ -1,0 +1,214 @@
+"""Rotating backups: every save keeps the file it replaces in `backups/` next to the vault.
+
+A backup is the previous vault file itself, byte for byte: a complete vault that opens with
+the password it had then. It is kept by a hard link to the old file just before the new one
+is renamed over it, so it costs no copying and cannot differ from what was on disk; where
+hard links are not supported (FAT, some network shares) it is copied instead.
+
+The newest backup is therefore the vault as it was just before the last save: the one to
+restore to undo that save.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.vault.content import VaultContent, decode_content
+from app.vault.envelope import decrypt, parse, unwrap_with_password
+from app.vault.errors import VaultFormatError
+from app.vault.fileio import (
+    atomic_write,
+    fsync_dir,
+    io_error,
+    read_existing,
+    real_path,
+    write_lock,
+)
+
+BACKUPS_KEPT = 20
+BACKUP_FOLDER = "backups"
+_STAMP = "%Y%m%d-%H%M%S-%f"
+_STAMP_PATTERN = r"(\d{8}-\d{6}-\d{6})(?:-(\d+))?"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupInfo:
+    """One backup file. `created` (UTC) is when it was taken: when that version was replaced."""
+
+    path: Path
+    created: datetime
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def backups_dir(vault_path: Path) -> Path:
+    return real_path(vault_path).parent / BACKUP_FOLDER
+
+
+def _pattern(vault_path: Path) -> re.Pattern[str]:
+    return re.compile(
+        re.escape(vault_path.stem) + "-" + _STAMP_PATTERN + re.escape(vault_path.suffix)
+    )
+
+
+def list_backups(vault_path: Path) -> list[BackupInfo]:
+    """The backups of the vault at `vault_path`, newest first."""
+    vault_path = real_path(vault_path)
+    pattern = _pattern(vault_path)
+    found: list[tuple[str, int, BackupInfo]] = []
+    try:
+        entries = list(os.scandir(backups_dir(vault_path)))
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise io_error("list", backups_dir(vault_path), error) from None
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if not match:
+            continue
+        try:
+            size = entry.stat().st_size
+        except FileNotFoundError:  # pruned by another process while we looked
+            continue
+        created = datetime.strptime(match[1], _STAMP).replace(tzinfo=UTC)
+        found.append((match[1], int(match[2] or 0), BackupInfo(Path(entry.path), created, size)))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [info for _, _, info in found]
+
+
+def backup_current(vault_path: Path) -> Path | None:
+    """Keep the vault file as it is now as the newest backup; None if there is no file.
+
+    Call it with the write lock held, just before replacing the vault.
+    """
+    folder = backups_dir(vault_path)
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError as error:
+        raise io_error("create the backups folder", folder, error) from None
+    stamp = datetime.now(UTC).strftime(_STAMP)
+    for attempt in range(1000):
+        suffix = f"-{attempt}" if attempt else ""
+        target = folder / f"{vault_path.stem}-{stamp}{suffix}{vault_path.suffix}"
+        try:
+            _link_or_copy(vault_path, target)
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise io_error("back up the vault to", target, error) from None
+        fsync_dir(folder)
+        return target
+    raise io_error("back up the vault to", folder, FileExistsError(17, "too many backups"))
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+        return
+    except FileExistsError:
+        raise
+    except FileNotFoundError:
+        raise
+    except OSError:
+        pass  # no hard links here: copy the bytes instead
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".backup.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as temp, open(source, "rb") as original:
+            shutil.copyfileobj(original, temp)
+            temp.flush()
+            os.fsync(temp.fileno())
+        if target.exists():
+            raise FileExistsError(17, "exists", str(target))
+        os.replace(temp_name, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp_name)
+        raise
+
+
+def prune_backups(vault_path: Path, keep: int = BACKUPS_KEPT) -> None:
+    """Delete all but the `keep` newest backups. Call it with the write lock held."""
+    for info in list_backups(vault_path)[keep:]:
+        try:
+            info.path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise io_error("delete the old backup", info.path, error) from None
+
+
+def resolve_backup(vault_path: Path, backup: Path | str | BackupInfo) -> Path:
+    """A bare file name means a file in the vault's backups folder; a path is used as it is."""
+    if isinstance(backup, BackupInfo):
+        return backup.path
+    candidate = Path(backup)
+    if len(candidate.parts) == 1 and not candidate.is_absolute():
+        return backups_dir(vault_path) / candidate
+    return candidate
+
+
+def read_backup(backup: Path | BackupInfo, password: str) -> VaultContent:
+    """Decrypt a backup (or any vault file) for a preview. Raises like `Vault.open`."""
+    path = backup.path if isinstance(backup, BackupInfo) else Path(backup)
+    raw = read_existing(path, "backup")
+    return _decrypt_file(raw, password)
+
+
+def count_accounts(backup: Path | BackupInfo, password: str) -> int:
+    """How many accounts a backup holds (it needs the password: the count is encrypted)."""
+    content = read_backup(backup, password)
+    return len(content.accounts) + len(content.unreadable_accounts)
+
+
+def _decrypt_file(raw: bytes, password: str) -> VaultContent:
+    envelope = parse(raw)
+    key = unwrap_with_password(envelope, password)
+    try:
+        plaintext = decrypt(envelope, key)
+    finally:
+        key[:] = bytes(len(key))
+    if plaintext is None:
+        raise VaultFormatError(
+            "the file is damaged or was tampered with (its contents fail authentication)"
+        )
+    return decode_content(plaintext)
+
+
+def restore_backup(vault_path: Path, backup: Path | str | BackupInfo, password: str) -> None:
+    """Make a backup the vault again.
+
+    The backup must open with `password` (checked before anything changes); the current
+    vault, if any, is first kept as a backup itself; the replacement is atomic and happens
+    under the write lock, so a Keyfob saving at the same moment is not half-overwritten.
+    Keyfob windows that have the vault open follow it on their next refresh or save.
+    """
+    vault_path = real_path(vault_path)
+    source = resolve_backup(vault_path, backup)
+    raw = read_existing(source, "backup")
+    _decrypt_file(raw, password)
+    try:
+        vault_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise io_error("create the folder of", vault_path, error) from None
+    with write_lock(vault_path):
+        made = backup_current(vault_path)
+        try:
+            atomic_write(vault_path, raw)
+        except OSError as error:
+            if made is not None:
+                with suppress(OSError):
+                    made.unlink()
+            raise io_error("write", vault_path, error) from None
+        prune_backups(vault_path)

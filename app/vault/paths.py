@@ -1,0 +1,28 @@
+"""Where the vault lives when nobody says otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Keyfob"
+VAULT_FILE = "vault.json"
+VAULT_ENV = "KEYFOB_VAULT"
+
+
+def default_vault_path() -> Path:
+    """`vault.json` in the per-user data folder (~/.local/share/Keyfob on Linux)."""
+    # appauthor=False: on Windows the folder is %LOCALAPPDATA%\\Keyfob, not Keyfob\\Keyfob.
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / VAULT_FILE
+
+
+def resolve_vault_path(explicit: Path | str | None = None) -> Path:
+    """The vault to use: an explicit path (`--vault`), else $KEYFOB_VAULT, else the default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(VAULT_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return default_vault_path()

@@ -1,0 +1,385 @@
+"""The open vault: unlock, change through `modify`, save atomically with a backup, lock.
+
+Several processes (the desktop app, the CLI) may have the same vault open. A write never
+overwrites a save it has not seen: `modify` takes the OS lock, re-reads the file, and if it
+changed since this object last read or wrote it, decrypts the new file with the master key
+it already holds and applies the change to that ("reload and reapply"). The file's identity
+is the SHA-256 of its bytes; every save has a fresh random nonce, so no two saves produce
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from app.core.account import Account, new_uuid
+from app.vault.backups import backup_current, prune_backups
+from app.vault.content import VaultContent, decode_content, encode_content
+from app.vault.envelope import (
+    MASTER_KEY_BYTES,
+    PASSWORD_SLOT,
+    Envelope,
+    decrypt,
+    new_document,
+    parse,
+    password_slot,
+    seal,
+    unwrap_with_password,
+)
+from app.vault.errors import (
+    AccountNotInVaultError,
+    VaultAuthError,
+    VaultConflictError,
+    VaultError,
+    VaultExistsError,
+    VaultFormatError,
+    VaultLockedError,
+    VaultNotFoundError,
+)
+from app.vault.fileio import atomic_write, io_error, read_existing, read_file, real_path, write_lock
+from app.vault.kdf import KdfParams
+
+T = TypeVar("T")
+
+_DAMAGED = (
+    "the vault file is damaged or was tampered with (its contents fail authentication): "
+    "restore a backup"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What `add_accounts` did: the accounts as stored, and those skipped as duplicates."""
+
+    added: list[Account]
+    duplicates: list[Account]
+
+
+def _digest(raw: bytes) -> bytes:
+    return hashlib.sha256(raw).digest()
+
+
+def _check_new_password(password: str) -> None:
+    if not isinstance(password, str) or not password:
+        raise VaultError("the password is empty: choose a password to protect the vault")
+
+
+class Vault:
+    """An unlocked vault file. Create with `Vault.create` or `Vault.open`."""
+
+    def __init__(
+        self,
+        path: Path,
+        master_key: bytearray,
+        document: dict[str, Any],
+        content: VaultContent,
+        digest: bytes,
+    ) -> None:
+        self.path = Path(path)
+        self._file = real_path(path)
+        self._key = master_key
+        self._document: dict[str, Any] | None = document
+        self._content: VaultContent | None = content
+        self._digest = digest
+        self._mutex = threading.RLock()
+
+    def __repr__(self) -> str:
+        if self._content is None:
+            return f"Vault({str(self.path)!r}, locked)"
+        return f"Vault({str(self.path)!r}, {len(self._content.accounts)} accounts)"
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, password: str, *, kdf: KdfParams | None = None) -> Vault:
+        """Make a new, empty vault at `path` (and its folders). VaultExistsError if one exists.
+
+        `kdf` chooses the cost (the salt is always fresh); the default is `KdfParams.default()`.
+        """
+        _check_new_password(password)
+        file = real_path(path)
+        if os.path.lexists(file):  # say so before spending a KDF run; checked again locked
+            raise VaultExistsError(
+                f"a vault already exists at {path}: open it, or choose another path"
+            )
+        params = (kdf or KdfParams.default()).with_fresh_salt()
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise io_error("create the folder of", file, error) from None
+        master_key = bytearray(os.urandom(MASTER_KEY_BYTES))
+        document = new_document(password_slot(master_key, password, params))
+        content = VaultContent()
+        with write_lock(file):
+            if os.path.lexists(file):
+                raise VaultExistsError(
+                    f"a vault already exists at {path}: open it, or choose another path"
+                )
+            raw = seal(document, master_key, encode_content(content))
+            try:
+                atomic_write(file, raw)
+            except OSError as error:
+                raise io_error("write", file, error) from None
+        return cls(Path(path), master_key, document, content, _digest(raw))
+
+    @classmethod
+    def open(cls, path: Path, password: str) -> Vault:
+        """Unlock the vault at `path`. Nothing on disk changes, whatever happens.
+
+        Raises VaultNotFoundError, VaultAuthError (wrong password) or VaultFormatError.
+        """
+        raw = read_existing(real_path(path))
+        envelope = parse(raw)
+        master_key = unwrap_with_password(envelope, password)
+        try:
+            content = _decrypt(envelope, master_key, VaultFormatError(_DAMAGED))
+        except BaseException:
+            _wipe(master_key)
+            raise
+        return cls(Path(path), master_key, envelope.document, content, _digest(raw))
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def content(self) -> VaultContent:
+        """The decrypted vault, as of the last read or write. Change it only via `modify`."""
+        if self._content is None:
+            raise VaultLockedError("the vault is locked: open it again with its password")
+        return self._content
+
+    @property
+    def revision(self) -> int:
+        """The save counter in the authenticated header: +1 on every save."""
+        revision: int = self._header()["revision"]
+        return revision
+
+    @property
+    def vault_id(self) -> str:
+        """A random id given at creation and kept by every save, backup and password change."""
+        vault_id: str = self._header()["vault_id"]
+        return vault_id
+
+    @property
+    def is_locked(self) -> bool:
+        return self._content is None
+
+    def _header(self) -> dict[str, Any]:
+        if self._document is None:
+            raise VaultLockedError("the vault is locked: open it again with its password")
+        header: dict[str, Any] = self._document["header"]
+        return header
+
+    def lock(self) -> None:
+        """Forget the master key and the content (the key's bytes are overwritten)."""
+        with self._mutex:
+            _wipe(self._key)
+            self._content = None
+            self._document = None
+
+    # --- following other writers -----------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Reload if another process saved the file since we last read or wrote it.
+
+        True if it did. Raises VaultConflictError if the new file has another master key
+        (for example a backup of a different vault was restored): open it again.
+        """
+        with self._mutex:
+            self._header()
+            raw = read_file(self._file)
+            if raw is None:
+                raise VaultNotFoundError(
+                    f"the vault file {self.path} was removed: restore a backup or create a vault"
+                )
+            digest = _digest(raw)
+            if digest == self._digest:
+                return False
+            self._load(raw, digest)
+            return True
+
+    def _load(self, raw: bytes, digest: bytes) -> None:
+        envelope = parse(raw)
+        content = _decrypt(
+            envelope,
+            self._key,
+            VaultConflictError(
+                f"the vault file {self.path} was replaced by one with a different key (or was "
+                "damaged): open it again with its password"
+            ),
+        )
+        self._document = envelope.document
+        self._content = content
+        self._digest = digest
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def modify(self, change: Callable[[VaultContent], T]) -> T:
+        """Apply `change` to the latest content and save it; return what `change` returned.
+
+        Under the OS lock: re-read the file, reload it if another process saved, call
+        `change` on a copy of the content, save atomically with a backup of the previous
+        file. If `change` raises, nothing is written and `content` stays as it is on disk.
+        """
+        return self._modify(change, None)
+
+    def _modify(
+        self, change: Callable[[VaultContent], T], save_if: Callable[[T], bool] | None
+    ) -> T:
+        with self._mutex:
+            self._header()
+            with write_lock(self._file):
+                self._reload_if_changed()
+                working = self.content.copy()
+                result = change(working)
+                if save_if is None or save_if(result):
+                    self._save(working, copy.deepcopy(self._document))
+                return result
+
+    def change_password(self, new_password: str, *, kdf: KdfParams | None = None) -> None:
+        """Rewrap the master key under `new_password`; the master key and content stay.
+
+        Backups keep opening with the password they were made with. Other kinds of slot
+        (a future OS-keyring slot) are kept. The content is re-encrypted with a fresh nonce
+        only because the slots are part of its associated data.
+        """
+        _check_new_password(new_password)
+        params = (kdf or KdfParams.default()).with_fresh_salt()
+        with self._mutex:
+            self._header()
+            new_slot = password_slot(self._key, new_password, params)
+            with write_lock(self._file):
+                self._reload_if_changed()
+                document = copy.deepcopy(self._document)
+                assert document is not None
+                header = document["header"]
+                others = [s for s in header["slots"] if s.get("type") != PASSWORD_SLOT]
+                header["slots"] = [new_slot, *others]
+                self._save(self.content.copy(), document)
+
+    def check_password(self, password: str) -> bool:
+        """Whether `password` opens the vault as it is on disk (for "current password" checks)."""
+        self._header()
+        raw = read_existing(self._file)
+        try:
+            key = unwrap_with_password(parse(raw), password)
+        except VaultAuthError:
+            return False
+        matches = key == self._key
+        _wipe(key)
+        return matches
+
+    def _reload_if_changed(self) -> None:
+        raw = read_file(self._file)
+        if raw is None:
+            raise VaultNotFoundError(
+                f"the vault file {self.path} was removed while open: nothing was saved; "
+                "restore a backup or create a new vault"
+            )
+        digest = _digest(raw)
+        if digest != self._digest:
+            self._load(raw, digest)
+
+    def _save(self, content: VaultContent, document: dict[str, Any] | None) -> None:
+        """Seal and write `content` (the write lock is held); the old file becomes a backup."""
+        assert document is not None
+        raw = seal(document, self._key, encode_content(content))
+        made = backup_current(self._file)
+        try:
+            atomic_write(self._file, raw)
+        except BaseException as error:
+            if made is not None:
+                with suppress(OSError):
+                    made.unlink()
+            if isinstance(error, OSError):
+                raise io_error("save", self._file, error) from None
+            raise
+        self._document = document
+        self._content = content
+        self._digest = _digest(raw)
+        # The save stands; an old backup that could not be deleted goes on the next save.
+        with suppress(VaultError):
+            prune_backups(self._file)
+
+    # --- conveniences for the CLI and the UI -----------------------------------------------
+
+    def add_accounts(self, accounts: Iterable[Account]) -> AddResult:
+        """Add accounts, skipping duplicates (same `identity()` as one already in the vault
+        or earlier in the batch). An added account whose uuid is taken gets a new uuid. New
+        group names are appended to the group list. Nothing is written if nothing is new.
+        """
+        batch = list(accounts)
+
+        def change(content: VaultContent) -> AddResult:
+            seen = {a.identity() for a in content.accounts}
+            uuids = {a.uuid for a in content.accounts}
+            added: list[Account] = []
+            duplicates: list[Account] = []
+            for account in batch:
+                if account.identity() in seen:
+                    duplicates.append(account)
+                    continue
+                stored = replace(account, uuid=new_uuid()) if account.uuid in uuids else account
+                seen.add(stored.identity())
+                uuids.add(stored.uuid)
+                added.append(stored)
+            content.accounts.extend(added)
+            _add_group_names(content, added)
+            return AddResult(added, duplicates)
+
+        return self._modify(change, lambda result: bool(result.added))
+
+    def update_account(self, account: Account) -> None:
+        """Replace the account with the same uuid. AccountNotInVaultError if it is gone."""
+
+        def change(content: VaultContent) -> None:
+            index = content.index_of(account.uuid)
+            if index is None:
+                raise AccountNotInVaultError(
+                    f"the account {account.label!r} is no longer in the vault "
+                    "(removed in another window?): nothing was changed"
+                )
+            content.accounts[index] = account
+            _add_group_names(content, [account])
+
+        self.modify(change)
+
+    def remove_account(self, uuid: str) -> Account:
+        """Remove the account with this uuid and return it. AccountNotInVaultError if gone."""
+
+        def change(content: VaultContent) -> Account:
+            index = content.index_of(uuid)
+            if index is None:
+                raise AccountNotInVaultError(
+                    "that account is no longer in the vault (removed in another window?)"
+                )
+            return content.accounts.pop(index)
+
+        return self.modify(change)
+
+
+def _add_group_names(content: VaultContent, accounts: Iterable[Account]) -> None:
+    known = set(content.groups)
+    for account in accounts:
+        for name in account.groups:
+            if name not in known:
+                known.add(name)
+                content.groups.append(name)
+
+
+def _decrypt(envelope: Envelope, master_key: bytearray, failure: VaultError) -> VaultContent:
+    plaintext = decrypt(envelope, master_key)
+    if plaintext is None:
+        raise failure
+    return decode_content(plaintext)
+
+
+def _wipe(key: bytearray) -> None:
+    key[:] = bytes(len(key))

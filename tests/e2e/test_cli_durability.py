@@ -1,0 +1,81 @@
+"""The vault survives processes killed mid-save and processes writing at the same time."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from app.core.account import Account
+from app.vault.store import Vault
+from tests.cli.conftest import KEYFOB, PASSWORD, Cli
+
+
+def _uri(issuer: str, index: int) -> str:
+    secret = f"{index:032b}".replace("0", "A").replace("1", "B")  # distinct, valid base32
+    return f"otpauth://totp/{issuer}:user?secret={secret}&issuer={issuer}"
+
+
+def test_sigkill_at_random_moments_never_loses_an_acknowledged_account(vault_cli: Cli) -> None:
+    # A big vault makes each save long enough for kills to land inside it.
+    filler = [Account(secret=i.to_bytes(4, "big") * 4, issuer=f"Filler {i}") for i in range(3000)]
+    Vault.open(vault_cli.vault, PASSWORD).add_accounts(filler)
+
+    started = time.monotonic()
+    assert vault_cli("add", _uri("Timing", 0)).returncode == 0
+    lifetime = time.monotonic() - started
+
+    rng = random.Random(20261128)
+    acknowledged = {"Timing"}
+    killed = completed = 0
+    for round_number in range(1, 41):
+        issuer = f"Crash{round_number}"
+        process = subprocess.Popen(
+            [KEYFOB, "add", _uri(issuer, round_number)],
+            env=vault_cli.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=rng.uniform(0.3, 1.1) * lifetime)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+        stdout, _ = process.communicate(timeout=60)
+        if process.returncode == 0 and f"added: {issuer}" in stdout:
+            acknowledged.add(issuer)
+            completed += 1
+        else:
+            assert process.returncode == -signal.SIGKILL
+            killed += 1
+        # Whatever the moment of the kill, the vault opens and holds every acknowledged add.
+        present = {a.issuer for a in Vault.open(vault_cli.vault, PASSWORD).content.accounts}
+        assert acknowledged <= present
+        assert len([i for i in present if i.startswith("Filler")]) == 3000
+    assert killed >= 5
+    assert completed >= 5
+    # And the CLI still works on it afterwards.
+    assert vault_cli("add", _uri("After", 999)).returncode == 0
+
+
+def test_concurrent_processes_lose_no_account(vault_cli: Cli) -> None:
+    workers, adds_each = 4, 5
+
+    def worker(number: int) -> list[int]:
+        codes = []
+        for step in range(adds_each):
+            issuer = f"W{number}S{step}"
+            result = vault_cli("add", _uri(issuer, number * 100 + step))
+            codes.append(result.returncode)
+        return codes
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(worker, range(workers)))
+    assert all(code == 0 for codes in results for code in codes)
+    present = {a.issuer for a in Vault.open(vault_cli.vault, PASSWORD).content.accounts}
+    expected = {f"W{n}S{s}" for n in range(workers) for s in range(adds_each)}
+    assert expected <= present
+    assert len(present) == workers * adds_each
