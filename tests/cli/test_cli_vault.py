@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.conftest import PASSWORD, Cli, assert_user_error
@@ -129,3 +131,16 @@ def test_password_never_reaches_any_output(vault_cli: Cli) -> None:
     outputs = [vault_cli("add", GITHUB), vault_cli("list"), vault_cli("code"), vault_cli("backups")]
     for result in outputs:
         assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_python_dash_m_app_is_the_same_command(vault_cli: Cli) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "list", "--json"],
+        env=vault_cli.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
