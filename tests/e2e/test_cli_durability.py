@@ -23,14 +23,17 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_account(vault_cli
     filler = [Account(secret=i.to_bytes(4, "big") * 4, issuer=f"Filler {i}") for i in range(3000)]
     Vault.open(vault_cli.vault, PASSWORD).add_accounts(filler)
 
-    started = time.monotonic()
-    assert vault_cli("add", _uri("Timing", 0)).returncode == 0
-    lifetime = time.monotonic() - started
+    lifetimes = []
+    for warm_up in range(3):
+        started = time.monotonic()
+        assert vault_cli("add", _uri(f"Timing{warm_up}", warm_up)).returncode == 0
+        lifetimes.append(time.monotonic() - started)
+    lifetime = sorted(lifetimes)[1]
 
     rng = random.Random(20261128)
-    acknowledged = {"Timing"}
+    acknowledged = {f"Timing{n}" for n in range(3)}
     killed = completed = 0
-    for round_number in range(1, 41):
+    for round_number in range(1, 61):
         issuer = f"Crash{round_number}"
         process = subprocess.Popen(
             [KEYFOB, "add", _uri(issuer, round_number)],
@@ -41,7 +44,9 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_account(vault_cli
             start_new_session=True,
         )
         try:
-            process.wait(timeout=rng.uniform(0.3, 1.1) * lifetime)
+            # Kills spread over the second half of a run, where the save happens; about half
+            # of the runs finish first.
+            process.wait(timeout=rng.uniform(0.5, 1.5) * lifetime)
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
         stdout, _ = process.communicate(timeout=60)
@@ -55,8 +60,8 @@ def test_sigkill_at_random_moments_never_loses_an_acknowledged_account(vault_cli
         present = {a.issuer for a in Vault.open(vault_cli.vault, PASSWORD).content.accounts}
         assert acknowledged <= present
         assert len([i for i in present if i.startswith("Filler")]) == 3000
-    assert killed >= 5
-    assert completed >= 5
+    assert killed >= 10
+    assert completed >= 10
     # And the CLI still works on it afterwards.
     assert vault_cli("add", _uri("After", 999)).returncode == 0
 

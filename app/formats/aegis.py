@@ -1,0 +1,242 @@
+"""Aegis Authenticator vault exports, plain and encrypted (password slots, scrypt).
+
+Format: {"version": 1, "header": {"slots", "params"}, "db"}; `db` is the content object
+(plain) or base64 of it encrypted with AES-256-GCM under a master key that each password
+slot wraps with a scrypt-derived key. Content versions 1-3: v2 has a per-entry group name,
+v3 lists of group uuids.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import ClassVar
+
+from app.core.account import Account, OtpType
+from app.formats import _crypto
+from app.formats._common import (
+    Entries,
+    EntryError,
+    JsonObject,
+    algorithm,
+    as_list,
+    as_object,
+    b64decode,
+    check_size,
+    file_damaged,
+    hex_decode,
+    icon_uri,
+    json_or_none,
+    load_json,
+    opt_bool,
+    opt_int,
+    opt_str,
+    raw_json,
+    req_int,
+    req_str,
+    secret_from_base32,
+)
+from app.formats.base import ImportResult
+from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+
+WHAT = "an Aegis vault"
+PASSWORD_SLOT = 1
+SUPPORTED_CONTENT = (1, 2, 3)
+_UNSUPPORTED_TYPES = {"motp": "mOTP", "yandex": "Yandex"}
+
+
+def _outer(data: bytes) -> JsonObject | None:
+    value = json_or_none(data)
+    if not isinstance(value, dict):
+        return None
+    header = value.get("header")
+    if (
+        isinstance(header, dict)
+        and "slots" in header
+        and "params" in header
+        and "db" in value
+        and "version" in value
+    ):
+        return value
+    return None
+
+
+def _is_encrypted(outer: JsonObject) -> bool:
+    header = outer.get("header")
+    return isinstance(header, dict) and (
+        header.get("slots") is not None or header.get("params") is not None
+    )
+
+
+def _java_legacy_password(password: str) -> bytes:
+    """The bytes old Aegis versions derived slot keys from (the "unrepaired" slots).
+
+    Java's Charset.encode returned a buffer's whole backing array, zeros past the text
+    included: the array starts at 1.1 bytes per UTF-16 unit and grows as 2n+1.
+    For passwords up to 64 bytes the zeros change nothing (HMAC pads keys with zeros).
+    """
+    encoded = password.encode("utf-8")
+    units = len(password.encode("utf-16-le")) // 2
+    factor: float = struct.unpack("f", struct.pack("f", 1.1))[0]
+    capacity = int(struct.unpack("f", struct.pack("f", units * factor))[0])
+    while capacity < len(encoded):
+        capacity = 2 * capacity + 1
+    return encoded + b"\0" * (capacity - len(encoded))
+
+
+def _gcm_params(obj: object, what: str) -> tuple[bytes, bytes]:
+    params = as_object(obj, what)
+    nonce = hex_decode(req_str(params, "nonce"), f"{what} nonce")
+    tag = hex_decode(req_str(params, "tag"), f"{what} tag")
+    if len(nonce) != 12 or len(tag) != 16:
+        raise EntryError(f"{what} has a nonce or tag of the wrong length")
+    return nonce, tag
+
+
+def _master_key(header: JsonObject, password: str) -> bytes:
+    slots = as_list(header.get("slots"), "the slot list")
+    password_slots = [
+        as_object(slot, "a slot")
+        for slot in slots
+        if isinstance(slot, dict) and slot.get("type") == PASSWORD_SLOT
+    ]
+    if not password_slots:
+        raise ImportFormatError(
+            "this Aegis vault has no password slot: it can only be opened on the phone that "
+            "made it; export it again from Aegis with a password"
+        )
+    for slot in password_slots:
+        salt = hex_decode(req_str(slot, "salt"), "the slot salt")
+        wrapped = hex_decode(req_str(slot, "key"), "the slot key")
+        nonce, tag = _gcm_params(slot.get("key_params"), "the slot key parameters")
+        candidates = [password.encode("utf-8")]
+        if slot.get("repaired") is False and len(candidates[0]) > 64:
+            candidates.append(_java_legacy_password(password))
+        for secret in candidates:
+            kek = _crypto.scrypt(
+                secret, salt, req_int(slot, "n"), req_int(slot, "r"), req_int(slot, "p")
+            )
+            key = _crypto.aes_gcm_open(kek, nonce, wrapped + tag)
+            if key is not None:
+                if len(key) != 32:
+                    raise ImportFormatError("the file is damaged: the master key is malformed")
+                return key
+    raise WrongPasswordError("wrong password for this Aegis vault")
+
+
+def _decrypt_content(outer: JsonObject, password: str | None) -> object:
+    if password is None:
+        raise PasswordRequiredError("this Aegis vault is encrypted: give its password")
+    header = as_object(outer.get("header"), "the header")
+    key = _master_key(header, password)
+    nonce, tag = _gcm_params(header.get("params"), "the content parameters")
+    db = outer.get("db")
+    if not isinstance(db, str):
+        raise EntryError("the encrypted content is missing")
+    plaintext = _crypto.aes_gcm_open(key, nonce, b64decode(db, "the encrypted content") + tag)
+    if plaintext is None:
+        raise ImportFormatError(
+            "the file is damaged: the password is right but the vault content does not decrypt"
+        )
+    return load_json(plaintext, "an Aegis vault (decrypted content)")
+
+
+def _icon(entry: JsonObject) -> str | None:
+    icon = entry.get("icon")
+    if not isinstance(icon, str) or not icon:
+        return None
+    try:
+        image = b64decode(icon, "the icon")
+    except EntryError:
+        return None  # a broken icon is not worth losing the account over
+    mime = entry.get("icon_mime")
+    return icon_uri(image, mime if isinstance(mime, str) else None)
+
+
+def _groups(entry: JsonObject, group_names: dict[str, str]) -> tuple[str, ...]:
+    names: list[str] = []
+    legacy = entry.get("group")
+    if isinstance(legacy, str) and legacy:
+        names.append(legacy)
+    uuids = entry.get("groups")
+    if isinstance(uuids, list):
+        for uuid in uuids:
+            name = group_names.get(uuid) if isinstance(uuid, str) else None
+            if name and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def _convert(entry_value: object, group_names: dict[str, str]) -> Account:
+    entry = as_object(entry_value, "the entry")
+    kind = req_str(entry, "type").lower()
+    if kind in _UNSUPPORTED_TYPES:
+        raise EntryError(f"unsupported type: {_UNSUPPORTED_TYPES[kind]} codes")
+    if kind not in ("totp", "hotp", "steam"):
+        raise EntryError("unsupported type")
+    info = as_object(entry.get("info"), "'info'")
+    return Account(
+        secret=secret_from_base32(req_str(info, "secret")),
+        type=OtpType(kind),
+        algorithm=algorithm(opt_str(info, "algo", "SHA1")),
+        digits=opt_int(info, "digits", 6),
+        period=30 if kind == "hotp" else opt_int(info, "period", 30),
+        counter=req_int(info, "counter") if kind == "hotp" else 0,
+        issuer=opt_str(entry, "issuer"),
+        name=opt_str(entry, "name"),
+        note=opt_str(entry, "note"),
+        favourite=opt_bool(entry, "favorite"),
+        icon=_icon(entry),
+        groups=_groups(entry, group_names),
+    )
+
+
+def _read_content(content_value: object) -> ImportResult:
+    content = as_object(content_value, "the vault content")
+    version = req_int(content, "version")
+    if version not in SUPPORTED_CONTENT:
+        raise ImportFormatError(
+            f"unsupported Aegis content version {version}: update Keyfob, or export again "
+            "from an older Aegis"
+        )
+    group_names: dict[str, str] = {}
+    for group in as_list(content.get("groups", []), "the group list"):
+        if isinstance(group, dict):
+            uuid, name = group.get("uuid"), group.get("name")
+            if isinstance(uuid, str) and isinstance(name, str) and name:
+                group_names[uuid] = name
+    entries = Entries()
+    entries.convert_all(
+        as_list(content.get("entries"), "the entry list"),
+        lambda entry: _convert(entry, group_names),
+        raw_json,
+    )
+    return entries.result()
+
+
+class AegisImporter:
+    name: ClassVar[str] = "aegis"
+    title: ClassVar[str] = "Aegis Authenticator"
+
+    def sniff(self, data: bytes, filename: str) -> bool:
+        return _outer(data) is not None
+
+    def needs_password(self, data: bytes) -> bool:
+        outer = _outer(data)
+        return outer is not None and _is_encrypted(outer)
+
+    def read(self, data: bytes, password: str | None) -> ImportResult:
+        check_size(data)
+        outer = _outer(data)
+        if outer is None:
+            raise ImportFormatError(f"not {WHAT}: no header and db")
+        try:
+            version = req_int(outer, "version")
+            if version != 1:
+                raise ImportFormatError(
+                    f"unsupported Aegis vault version {version}: Keyfob reads version 1"
+                )
+            encrypted = _is_encrypted(outer)
+            content = _decrypt_content(outer, password) if encrypted else outer.get("db")
+            return _read_content(content)
+        except EntryError as error:
+            raise file_damaged(error) from None

@@ -1,0 +1,142 @@
+"""andOTP backups: the plain JSON list, and both encrypted formats.
+
+Nothing marks a file as encrypted: JSON is plain, anything else is encrypted. The current
+format is iterations (4 bytes, big-endian) | salt (12) | nonce (12) | AES-256-GCM ciphertext
+| tag (16) with a PBKDF2-HMAC-SHA1 key; the old one is nonce | ciphertext | tag with the
+SHA-256 of the password as the key. Both are tried (the cheap old one first).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import ClassVar
+
+from app.core.account import Account, OtpType
+from app.formats import _crypto
+from app.formats._common import (
+    Entries,
+    EntryError,
+    algorithm,
+    as_object,
+    check_size,
+    json_or_none,
+    load_json,
+    opt_int,
+    opt_str,
+    raw_json,
+    req_int,
+    req_str,
+    secret_from_base32,
+    text_or_none,
+)
+from app.formats.base import ImportResult
+from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+
+WHAT = "an andOTP backup"
+NONCE = 12
+SALT = 12
+TAG = 16
+HEADER = 4 + SALT + NONCE
+
+
+def _plain_list(data: bytes) -> list[object] | None:
+    value = json_or_none(data)
+    # An empty list is anybody's: only a list of andOTP entries is claimed.
+    if (
+        isinstance(value, list)
+        and value
+        and all(
+            isinstance(item, dict) and "secret" in item and "type" in item and "label" in item
+            for item in value
+        )
+    ):
+        return value
+    return None
+
+
+def _iterations(data: bytes) -> int:
+    value: int = struct.unpack(">I", data[:4])[0]
+    return value
+
+
+def _looks_encrypted(data: bytes, filename: str) -> bool:
+    lowered = filename.lower()
+    if len(data) < NONCE + TAG + 2 or text_or_none(data) is not None:
+        return False
+    if lowered.endswith(".aes") or "andotp" in lowered or "otp_accounts" in lowered:
+        return True
+    # The current format's header: an iteration count andOTP would choose.
+    return len(data) >= HEADER + TAG + 2 and 1_000 <= _iterations(data) <= 10_000_000
+
+
+def _decrypt(data: bytes, password: str) -> bytes:
+    secret = password.encode("utf-8")
+    if len(data) >= NONCE + TAG:
+        old = _crypto.aes_gcm_open(_crypto.sha256(secret), data[:NONCE], data[NONCE:])
+        if old is not None:
+            return old
+    if len(data) >= HEADER + TAG:
+        iterations = _iterations(data)
+        if 1 <= iterations <= _crypto.MAX_PBKDF2_ITERATIONS:
+            key = _crypto.pbkdf2(secret, data[4 : 4 + SALT], iterations, "sha1")
+            new = _crypto.aes_gcm_open(key, data[4 + SALT : HEADER], data[HEADER:])
+            if new is not None:
+                return new
+    raise WrongPasswordError(
+        "wrong password for this andOTP backup (or the file is not an andOTP backup)"
+    )
+
+
+def _name_issuer(entry: dict[str, object]) -> tuple[str, str]:
+    label = req_str(entry, "label")
+    if "issuer" in entry:
+        return opt_str(entry, "issuer"), label
+    # Old andOTP kept the issuer in the label: "Issuer - Name".
+    issuer, separator, name = label.partition(" - ")
+    return (issuer, name) if separator else ("", label)
+
+
+def _convert(value: object) -> Account:
+    entry = as_object(value, "the entry")
+    kind = req_str(entry, "type").lower()
+    if kind not in ("totp", "hotp", "steam"):
+        raise EntryError("unsupported type")
+    issuer, name = _name_issuer(entry)
+    tags = entry.get("tags")
+    groups = tuple(t for t in tags if isinstance(t, str) and t) if isinstance(tags, list) else ()
+    return Account(
+        secret=secret_from_base32(req_str(entry, "secret")),
+        type=OtpType(kind),
+        algorithm=algorithm(opt_str(entry, "algorithm", "SHA1")),
+        digits=opt_int(entry, "digits", 6),
+        period=opt_int(entry, "period", 30) if kind != "hotp" else 30,
+        counter=req_int(entry, "counter") if kind == "hotp" else 0,
+        issuer=issuer,
+        name=name,
+        groups=groups,
+    )
+
+
+class AndOtpImporter:
+    name: ClassVar[str] = "andotp"
+    title: ClassVar[str] = "andOTP"
+
+    def sniff(self, data: bytes, filename: str) -> bool:
+        return _plain_list(data) is not None or _looks_encrypted(data, filename)
+
+    def needs_password(self, data: bytes) -> bool:
+        return text_or_none(data) is None
+
+    def read(self, data: bytes, password: str | None) -> ImportResult:
+        check_size(data)
+        if text_or_none(data) is not None:
+            items = load_json(data, WHAT)
+        else:
+            if password is None:
+                raise PasswordRequiredError("this andOTP backup is encrypted: give its password")
+            items = load_json(_decrypt(data, password), f"{WHAT} (decrypted)")
+        if not isinstance(items, list):
+            raise ImportFormatError(f"not {WHAT}: the file is not a list of accounts")
+        entries = Entries()
+        entries.convert_all(items, _convert, raw_json)
+        return entries.result()

@@ -1,0 +1,112 @@
+"""Every importer, found by name (--from) or by looking at the file."""
+
+from __future__ import annotations
+
+import re
+
+from app.formats._common import check_size
+from app.formats.aegis import AegisImporter
+from app.formats.andotp import AndOtpImporter
+from app.formats.authenticatorplus import AuthenticatorPlusImporter
+from app.formats.authy import AuthyImporter
+from app.formats.base import Importer, ImportResult
+from app.formats.battlenet import BattleNetImporter
+from app.formats.bitwarden import BitwardenImporter
+from app.formats.duo import DuoImporter
+from app.formats.ente import EnteImporter
+from app.formats.errors import ImportFormatError
+from app.formats.freeotp import FreeOtpImporter
+from app.formats.freeotpplus import FreeOtpPlusImporter
+from app.formats.googleauth import GoogleAuthImporter
+from app.formats.microsoft import MicrosoftImporter
+from app.formats.otpauth import OtpauthListImporter
+from app.formats.proton import ProtonImporter
+from app.formats.steam import SteamImporter
+from app.formats.stratum import StratumImporter
+from app.formats.totpauthenticator import TotpAuthenticatorImporter
+from app.formats.twofas import TwoFasImporter
+from app.formats.winauth import WinAuthImporter
+
+# Sniffers are written to exclude each other; should two still claim a file, the earlier
+# (more specific) one wins, so the plain otpauth:// list comes last.
+_IMPORTERS: tuple[Importer, ...] = (
+    AegisImporter(),
+    TwoFasImporter(),
+    StratumImporter(),
+    FreeOtpImporter(),
+    FreeOtpPlusImporter(),
+    AndOtpImporter(),
+    BitwardenImporter(),
+    ProtonImporter(),
+    DuoImporter(),
+    SteamImporter(),
+    AuthyImporter(),
+    BattleNetImporter(),
+    TotpAuthenticatorImporter(),
+    MicrosoftImporter(),
+    GoogleAuthImporter(),
+    AuthenticatorPlusImporter(),
+    EnteImporter(),
+    WinAuthImporter(),
+    OtpauthListImporter(),
+)
+
+# Other names people type for the same apps.
+_ALIASES = {
+    "2fas": "twofas",
+    "authenticatorpro": "stratum",
+    "freeotp+": "freeotpplus",
+    "google": "googleauth",
+    "googleauthenticator": "googleauth",
+    "otpauthlist": "otpauth",
+    "uri": "otpauth",
+    "uris": "otpauth",
+    "text": "otpauth",
+    "microsoftauthenticator": "microsoft",
+    "steamguard": "steam",
+}
+
+
+def importers() -> list[Importer]:
+    return list(_IMPORTERS)
+
+
+def names() -> list[str]:
+    return [importer.name for importer in _IMPORTERS]
+
+
+def by_name(name: str) -> Importer:
+    """The importer called `name` (case, spaces and dashes do not matter)."""
+    key = re.sub(r"[\s_\-.]", "", name.lower())
+    key = _ALIASES.get(key, key)
+    for importer in _IMPORTERS:
+        if importer.name == key:
+            return importer
+    raise ImportFormatError(
+        f"unknown import format '{name[:40]}': choose one of {', '.join(names())}"
+    )
+
+
+def claimants(data: bytes, filename: str) -> list[Importer]:
+    """Every importer whose sniffer claims the file (normally exactly one)."""
+    return [importer for importer in _IMPORTERS if importer.sniff(data, filename)]
+
+
+def detect(data: bytes, filename: str) -> Importer:
+    """The importer the file belongs to; ImportFormatError when no importer knows it."""
+    check_size(data)
+    for importer in _IMPORTERS:
+        if importer.sniff(data, filename):
+            return importer
+    raise ImportFormatError(
+        "not a format Keyfob knows: choose the app it comes from "
+        f"({', '.join(names())}), or export it again from that app"
+    )
+
+
+def read_file(
+    data: bytes, filename: str, password: str | None, *, format_name: str | None = None
+) -> tuple[Importer, ImportResult]:
+    """Detect (or take by name) the importer and read the file with it."""
+    importer = by_name(format_name) if format_name else detect(data, filename)
+    return importer, importer.read(data, password)

@@ -1,0 +1,137 @@
+"""TOTP Authenticator (Binary Boxes): the encrypted backup and the app's preferences file.
+
+The backup is base64 of AES-256-CBC (key = SHA-256 of the password, zero IV, PKCS#7). The
+plaintext is a JSON object whose first key is itself the JSON list of accounts. A backup made
+without a password uses the app's built-in one, which Keyfob tries when none is given.
+Like Aegis, only the secret, issuer and name are read: codes are TOTP SHA1, 6 digits, 30 s.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import ClassVar
+
+from app.core.account import Account
+from app.formats import _crypto
+from app.formats._common import (
+    Entries,
+    EntryError,
+    as_object,
+    b64decode,
+    check_size,
+    hex_decode,
+    json_or_none,
+    opt_str,
+    parse_json,
+    raw_json,
+    req_int,
+    req_str,
+    secret_from_base32,
+)
+from app.formats._prefs import parse_prefs
+from app.formats.base import ImportResult
+from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+
+WHAT = "a TOTP Authenticator backup"
+DEFAULT_PASSWORD = "TotpAuthenticator"  # noqa: S105  # the app's own, published by Aegis
+PREF_KEY = "STATIC_TOTP_CODES_LIST"
+_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
+
+
+def _ciphertext(data: bytes) -> bytes | None:
+    if not data or not _BASE64_TEXT.fullmatch(data):
+        return None
+    try:
+        raw = base64.b64decode(b"".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if raw and len(raw) % 16 == 0 else None
+
+
+def _decrypt(ciphertext: bytes, password: str) -> object | None:
+    key = _crypto.sha256(password.encode("utf-8"))
+    plaintext = _crypto.aes_cbc_open(key, bytes(16), ciphertext)
+    return None if plaintext is None else json_or_none(plaintext)
+
+
+def _account_list(value: object) -> list[object]:
+    """The accounts from the decrypted object: its first key is the JSON list."""
+    if not isinstance(value, dict):
+        raise ImportFormatError("the file is damaged: the decrypted backup is not an object")
+    if not value:
+        return []
+    first = next(iter(value))
+    try:
+        accounts = parse_json(first)
+    except ValueError:
+        raise ImportFormatError("the file is damaged: the account list is not JSON") from None
+    if not isinstance(accounts, list):
+        raise ImportFormatError("the file is damaged: the account list is not a list")
+    return accounts
+
+
+def _convert(value: object) -> Account:
+    if isinstance(value, str):  # some versions store each account as a JSON string
+        try:
+            value = parse_json(value)
+        except ValueError:
+            raise EntryError("the entry is not valid JSON") from None
+    entry = as_object(value, "the entry")
+    base, key = req_int(entry, "base"), req_str(entry, "key")
+    if base == 16:
+        secret = hex_decode(key, "'key'")
+    elif base == 32:
+        secret = secret_from_base32(key)
+    elif base == 64:
+        secret = b64decode(key, "'key'")
+    else:
+        raise EntryError("unsupported secret encoding")
+    return Account(secret=secret, issuer=opt_str(entry, "issuer"), name=opt_str(entry, "name"))
+
+
+def _convert_all(accounts: list[object]) -> ImportResult:
+    entries = Entries()
+    entries.convert_all(accounts, _convert, lambda v: v if isinstance(v, str) else raw_json(v))
+    return entries.result()
+
+
+class TotpAuthenticatorImporter:
+    name: ClassVar[str] = "totpauthenticator"
+    title: ClassVar[str] = "TOTP Authenticator"
+
+    def sniff(self, data: bytes, filename: str) -> bool:
+        if _ciphertext(data) is not None:
+            return True
+        prefs = parse_prefs(data)
+        return prefs is not None and PREF_KEY in prefs
+
+    def needs_password(self, data: bytes) -> bool:
+        ciphertext = _ciphertext(data)
+        return ciphertext is not None and _decrypt(ciphertext, DEFAULT_PASSWORD) is None
+
+    def read(self, data: bytes, password: str | None) -> ImportResult:
+        check_size(data)
+        ciphertext = _ciphertext(data)
+        if ciphertext is None:
+            prefs = parse_prefs(data)
+            if prefs is None or PREF_KEY not in prefs:
+                raise ImportFormatError(f"not {WHAT}: neither a backup nor the app's settings")
+            try:
+                accounts = parse_json(prefs[PREF_KEY])
+            except ValueError:
+                raise ImportFormatError(
+                    "the file is damaged: the account list is not JSON"
+                ) from None
+            if not isinstance(accounts, list):
+                raise ImportFormatError("the file is damaged: the account list is not a list")
+            return _convert_all(accounts)
+        plaintext = _decrypt(ciphertext, password or DEFAULT_PASSWORD)
+        if plaintext is None:
+            if password is None:
+                raise PasswordRequiredError(
+                    "this TOTP Authenticator backup has a password: give it"
+                )
+            raise WrongPasswordError("wrong password for this TOTP Authenticator backup")
+        return _convert_all(_account_list(plaintext))
