@@ -1,13 +1,220 @@
-"""Entry point of `keyfob-server` (stub until the server lands)."""
+"""`keyfob-server`: run the push server, and manage relying parties' API keys.
+
+Errors are one line on stderr and exit 1 (2 for usage), never a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import logging
+import re
+import signal
 import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from app.core.errors import KeyfobError
+from app.server.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig
+
+PROG = "keyfob-server"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("keyfob-server: not available yet", file=sys.stderr)
-    return 2
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("keyfob-server"))
+
+
+def _public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            "give an http:// or https:// base URL, like https://push.example.com"
+        )
+    return text.rstrip("/")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
+    return int(text)
+
+
+def _rp_name(text: str) -> str:
+    if not 1 <= len(text) <= 256 or _CONTROL.search(text):
+        raise argparse.ArgumentTypeError("NAME is 1-256 characters without control characters")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG, description="The Keyfob push server (relying-party API + device websocket)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    data = _Parser(add_help=False)
+    data.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="where keys and state live (default: the per-user data folder)",
+    )
+
+    run = commands.add_parser("run", parents=[data], help="run the server")
+    run.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    run.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks one)",
+    )
+    run.add_argument(
+        "--public-url",
+        type=_public_url,
+        help="base URL devices and sites reach this server at (behind a proxy or TLS terminator)",
+    )
+    run.add_argument("--tls-cert", type=Path, help="PEM certificate chain, to serve https/wss")
+    run.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    run.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    # The --demo sign-in site plugs in here: it passes a SiteHook to PushServer(site_hooks=...).
+
+    apikey = commands.add_parser("apikey", help="manage relying parties' API keys")
+    keys = apikey.add_subparsers(dest="apikey_command", required=True, parser_class=_Parser)
+    create = keys.add_parser(
+        "create",
+        parents=[data],
+        help="make a key for the site NAME and print it (once) on stdout",
+    )
+    create.add_argument(
+        "name", metavar="NAME", type=_rp_name, help="the site; devices show it as the issuer"
+    )
+    keys.add_parser("list", parents=[data], help="list keys (id, site, made, state)")
+    revoke = keys.add_parser("revoke", parents=[data], help="revoke one key")
+    revoke.add_argument(
+        "key", metavar="KEY_ID", help="the id `apikey list` shows (or the key itself)"
+    )
+    return parser
+
+
+def _raise_file_limit() -> None:
+    """Every device holds a socket: lift the soft open-file limit to the hard one."""
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            target = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+async def _serve(config: ServerConfig) -> None:
+    from app.server.app import PushServer
+
+    server = PushServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, AttributeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        logging.getLogger("keyfob.server").info("keyfob-server stopping")
+        await server.stop()
+
+
+def _run(args: argparse.Namespace, data_dir: Path) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    _raise_file_limit()
+    config = ServerConfig(
+        data_dir=data_dir,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(config))
+    return 0
+
+
+def _when(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _apikey(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.server.keys import ensure_data_dir, hash_api_key, key_id_for, new_api_key
+    from app.server.sqlite_store import SQLiteStore
+
+    store = await SQLiteStore.open(ensure_data_dir(data_dir))
+    try:
+        now = int(time.time())
+        if args.apikey_command == "create":
+            made = new_api_key()
+            await store.add_api_key(made.key_id, args.name, made.key_hash, now)
+            print(made.key)
+            print(
+                f"{PROG}: API key {made.key_id} made for {args.name}; it is shown only once",
+                file=sys.stderr,
+            )
+            return 0
+        if args.apikey_command == "list":
+            rows = await store.list_api_keys()
+            for info in rows:
+                state = "active" if info.revoked_at is None else f"revoked {_when(info.revoked_at)}"
+                print(f"{info.key_id}\t{info.rp}\t{_when(info.created_at)}\t{state}")
+            if not rows:
+                print(
+                    f"{PROG}: no API keys yet; make one with `{PROG} apikey create NAME`",
+                    file=sys.stderr,
+                )
+            return 0
+        key = str(args.key)
+        key_id = key_id_for(hash_api_key(key)) if key.startswith("kf_") else key
+        if not await store.revoke_api_key(key_id, now):
+            raise KeyfobError(f"no active API key with id {key_id} (see `{PROG} apikey list`)")
+        print(f"{PROG}: API key {key_id} revoked", file=sys.stderr)
+        return 0
+    finally:
+        await store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data_dir: Path = args.data_dir or _default_data_dir()
+    try:
+        if args.command == "run":
+            return _run(args, data_dir)
+        return asyncio.run(_apikey(args, data_dir))
+    except (KeyfobError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

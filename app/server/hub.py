@@ -1,0 +1,114 @@
+"""The device sockets this process holds, and how messages reach them.
+
+Each socket has a bounded queue drained by its own writer task, so a fan-out never waits on
+a slow device; one that falls too far behind is closed and reconnects later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("keyfob.server.ws")
+
+CloseFn = Callable[[int, str], Coroutine[Any, Any, None]]
+
+
+@dataclass(eq=False)
+class Connection:
+    """One authenticated device socket."""
+
+    device_id: str
+    rp: str
+    user: str
+    send_text: Callable[[str], Coroutine[Any, Any, None]]
+    close_socket: CloseFn
+    queue_size: int = 256
+    queue: asyncio.Queue[str | None] = field(init=False)
+    sent_challenges: set[str] = field(default_factory=set)
+    closing: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.queue_size)
+
+    def send(self, text: str) -> None:
+        if self.closing:
+            return
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            log.warning("device %s reads too slowly; closing its socket", self.device_id)
+            self.close_soon(1013, "too slow")
+
+    def send_challenge(self, challenge_id: str, payload: str) -> None:
+        """Each challenge once per socket, though fan-out and `ready` may both offer it."""
+        if challenge_id in self.sent_challenges:
+            return
+        self.sent_challenges.add(challenge_id)
+        self.send(payload)
+
+    def end_challenge(self, challenge_id: str, cancel: str) -> None:
+        """Take a prompt down; a challenge that ended is never offered to this socket again."""
+        self.sent_challenges.add(challenge_id)
+        self.send(cancel)
+
+    def close_soon(self, code: int, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        task = asyncio.get_running_loop().create_task(self.close_socket(code, reason))
+        _BACKGROUND.add(task)
+        task.add_done_callback(_BACKGROUND.discard)
+
+    async def run_writer(self) -> None:
+        while (text := await self.queue.get()) is not None:
+            await self.send_text(text)
+
+    def stop_writer(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._by_user: dict[tuple[str, str], set[Connection]] = {}
+        self._by_device: dict[str, set[Connection]] = {}
+
+    def add(self, conn: Connection) -> None:
+        self._by_user.setdefault((conn.rp, conn.user), set()).add(conn)
+        self._by_device.setdefault(conn.device_id, set()).add(conn)
+
+    def remove(self, conn: Connection) -> None:
+        user_key = (conn.rp, conn.user)
+        by_user = self._by_user.get(user_key)
+        if by_user is not None:
+            by_user.discard(conn)
+            if not by_user:
+                del self._by_user[user_key]
+        by_device = self._by_device.get(conn.device_id)
+        if by_device is not None:
+            by_device.discard(conn)
+            if not by_device:
+                del self._by_device[conn.device_id]
+
+    def for_user(self, rp: str, user: str) -> list[Connection]:
+        return list(self._by_user.get((rp, user), ()))
+
+    def for_device(self, device_id: str) -> list[Connection]:
+        return list(self._by_device.get(device_id, ()))
+
+    def is_online(self, device_id: str) -> bool:
+        return bool(self._by_device.get(device_id))
+
+    def all(self) -> list[Connection]:
+        return [conn for group in self._by_device.values() for conn in group]
+
+    def __len__(self) -> int:
+        return sum(len(group) for group in self._by_device.values())
