@@ -1,0 +1,111 @@
+"""What the add window collects from QR codes, links and pasted text, before anything is saved.
+
+Every code read is offered once; a Google Authenticator export (otpauth-migration://) comes as
+several QR codes, and the harvest tracks which of them were read ("QR 2 of 3 read"), so none
+is silently missed. Accounts already in the vault are offered as duplicates, not added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from app.core.account import Account
+from app.core.errors import KeyfobError
+from app.core.migration import parse_migration
+from app.core.uri import parse_otpauth
+
+OTPAUTH = "otpauth://"
+MIGRATION = "otpauth-migration://"
+
+
+@dataclass
+class Found:
+    account: Account
+    duplicate: bool  # already in the vault
+
+
+@dataclass
+class Batches:
+    """The QR codes read of one Google Authenticator export."""
+
+    size: int
+    read: set[int] = field(default_factory=set)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.read) >= self.size
+
+    def missing(self) -> list[int]:
+        """1-based numbers of the QR codes not read yet."""
+        return [i + 1 for i in range(self.size) if i not in self.read]
+
+
+@dataclass
+class TakeResult:
+    """What one text did: accounts new to the list, and why a text was not usable."""
+
+    added: list[Found] = field(default_factory=list)
+    repeated: int = 0  # read before in this window
+    problems: list[str] = field(default_factory=list)
+    not_otp: int = 0  # QR codes or texts that are not two-factor setup codes
+
+
+def looks_like_enrollment(text: str) -> bool:
+    """Whether a pasted or dropped text holds an otpauth:// or otpauth-migration:// link."""
+    lowered = text.lower()
+    return OTPAUTH in lowered or MIGRATION in lowered
+
+
+class Harvest:
+    """The accounts found so far in this add window, in the order they were found."""
+
+    def __init__(self, is_known: Callable[[Account], bool]) -> None:
+        self._is_known = is_known
+        self.found: list[Found] = []
+        self.batches: dict[int, Batches] = {}
+        self._identities: set[tuple[bytes, str, str]] = set()
+
+    def take_texts(self, texts: Iterable[str]) -> TakeResult:
+        result = TakeResult()
+        for text in texts:
+            self._take(text, result)
+        return result
+
+    def take_pasted(self, text: str) -> TakeResult:
+        """A pasted or dropped text: every otpauth link in it, one per line (or word)."""
+        links = [word for word in text.split() if word.lower().startswith((OTPAUTH, MIGRATION))]
+        if not links:
+            return TakeResult(not_otp=1)
+        return self.take_texts(links)
+
+    def _take(self, text: str, result: TakeResult) -> None:
+        stripped = text.strip()
+        lowered = stripped.lower()
+        try:
+            if lowered.startswith(MIGRATION):
+                batch = parse_migration(stripped)
+                progress = self.batches.setdefault(batch.batch_id, Batches(batch.batch_size))
+                progress.size = max(progress.size, batch.batch_size)
+                progress.read.add(batch.batch_index)
+                accounts = batch.accounts
+            elif lowered.startswith(OTPAUTH):
+                accounts = [parse_otpauth(stripped)]
+            else:
+                result.not_otp += 1
+                return
+        except KeyfobError as error:
+            result.problems.append(str(error))
+            return
+        for account in accounts:
+            identity = account.identity()
+            if identity in self._identities:
+                result.repeated += 1
+                continue
+            self._identities.add(identity)
+            found = Found(account, self._is_known(account))
+            self.found.append(found)
+            result.added.append(found)
+
+    def incomplete_batches(self) -> list[Batches]:
+        return [b for b in self.batches.values() if not b.complete]

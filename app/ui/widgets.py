@@ -1,0 +1,193 @@
+"""Small shared widgets and helpers: text styles, a password field, a strength meter, a toast."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPropertyAnimation, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsOpacityEffect,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QWidget,
+)
+
+from app.ui.resources import icon
+
+STRENGTH_COLOURS = ("#d64541", "#e67e22", "#d4ac0d", "#5fa83a", "#2e8b57")
+ERROR_COLOUR_LIGHT = "#c0392b"
+ERROR_COLOUR_DARK = "#ff7b72"
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+def error_colour(widget: QWidget) -> str:
+    return ERROR_COLOUR_DARK if is_dark(widget.palette()) else ERROR_COLOUR_LIGHT
+
+
+def scaled_font(widget: QWidget, factor: float, *, bold: bool = False) -> QFont:
+    font = QFont(widget.font())
+    font.setPointSizeF(max(1.0, font.pointSizeF() * factor))
+    if bold:
+        font.setWeight(QFont.Weight.DemiBold)
+    return font
+
+
+def code_font(base: QFont, factor: float = 1.6) -> QFont:
+    """The font codes are shown in: fixed-width digits that line up, a bit heavier."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSizeF(base.pointSizeF() * factor)
+    font.setWeight(QFont.Weight.DemiBold)
+    return font
+
+
+def heading(text: str, widget_factor: float = 1.45) -> QLabel:
+    label = QLabel(text)
+    label.setFont(scaled_font(label, widget_factor, bold=True))
+    label.setWordWrap(True)
+    return label
+
+
+def muted(text: str = "", *, small: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    if small:
+        label.setFont(scaled_font(label, 0.9))
+    return label
+
+
+class ErrorLabel(QLabel):
+    """Red text that tells what went wrong; hidden while empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self.setStyleSheet(f"color: {error_colour(self)};")
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_error(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+class PasswordField(QLineEdit):
+    """A password entry with an eye button to show what was typed."""
+
+    def __init__(self, placeholder: str, accessible_name: str) -> None:
+        super().__init__()
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setPlaceholderText(placeholder)
+        self.setAccessibleName(accessible_name)
+        self.setClearButtonEnabled(False)
+        self.setMinimumHeight(34)
+        self._toggle = QAction(icon("eye"), self.tr("Show password"), self)
+        self._toggle.setCheckable(True)
+        self._toggle.toggled.connect(self._set_revealed)
+        self.addAction(self._toggle, QLineEdit.ActionPosition.TrailingPosition)
+
+    def _set_revealed(self, revealed: bool) -> None:
+        self.setEchoMode(QLineEdit.EchoMode.Normal if revealed else QLineEdit.EchoMode.Password)
+        self._toggle.setIcon(icon("eye-off" if revealed else "eye"))
+        self._toggle.setText(self.tr("Hide password") if revealed else self.tr("Show password"))
+
+
+class StrengthMeter(QWidget):
+    """Four segments that fill and colour with the estimated password strength (0-4)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._score = -1
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName(self.tr("Password strength"))
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, 6)
+
+    def set_score(self, score: int) -> None:
+        """-1 for no password yet, else 0 (very weak) to 4 (strong)."""
+        self._score = score
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        gap = 4.0
+        width = (self.width() - 3 * gap) / 4
+        empty = QColor(self.palette().color(QPalette.ColorRole.Mid))
+        empty.setAlphaF(0.35)
+        filled = max(1, self._score) if self._score >= 0 else 0
+        colour = QColor(STRENGTH_COLOURS[max(0, self._score)])
+        for i in range(4):
+            rect = QRectF(i * (width + gap), 0, width, self.height())
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour if i < filled else empty)
+            painter.drawRoundedRect(rect, 3, 3)
+        painter.end()
+
+
+class Toast(QFrame):
+    """A brief message floating at the bottom of its parent ("Copied"), then fading away."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("toast")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 9, 16, 9)
+        self._label = QLabel()
+        self._label.setAccessibleName(self.tr("Notification"))
+        layout.addWidget(self._label)
+        self._effect = QGraphicsOpacityEffect(self)
+        self.setGraphicsEffect(self._effect)
+        self._fade = QPropertyAnimation(self._effect, b"opacity", self)
+        self._fade.setDuration(250)
+        self._fade.finished.connect(self._faded)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._start_fade)
+        self.setStyleSheet(
+            "#toast { background: rgba(32, 33, 36, 235); border-radius: 10px; }"
+            "#toast QLabel { color: white; }"
+        )
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return self._label.text()
+
+    def show_message(self, text: str, milliseconds: int = 1800) -> None:
+        self._label.setText(text)
+        self._fade.stop()
+        self._effect.setOpacity(1.0)
+        self.adjustSize()
+        self._place()
+        self.show()
+        self.raise_()
+        self._timer.start(milliseconds)
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        width = min(self.sizeHint().width(), parent.width() - 32)
+        self.resize(width, self.sizeHint().height())
+        self.move((parent.width() - width) // 2, parent.height() - self.height() - 20)
+
+    def _start_fade(self) -> None:
+        self._fade.setStartValue(1.0)
+        self._fade.setEndValue(0.0)
+        self._fade.start()
+
+    def _faded(self) -> None:
+        if self._effect.opacity() <= 0.01:
+            self.hide()
