@@ -71,7 +71,54 @@ def build_parser() -> argparse.ArgumentParser:
     scan = command("scan", "print the text of every QR code in the images (no vault needed)")
     scan.add_argument("images", nargs="+", metavar="IMAGE")
     scan.add_argument("--json", action="store_true", help="print a JSON array")
+    _transfer_commands(command)
     return parser
+
+
+def _transfer_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    imports = command("import", "add the accounts of other apps' export files (format detected)")
+    imports.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="export files; the QR images of one Google Authenticator export are read together",
+    )
+    imports.add_argument(
+        "--from",
+        dest="source_format",
+        metavar="FORMAT",
+        help="the app the files come from, when the file does not say (see --list-formats)",
+    )
+    imports.add_argument(
+        "--source-password-file",
+        metavar="FILE",
+        help="the password of encrypted files, on the first line of FILE (default: ask)",
+    )
+    imports.add_argument("--dry-run", action="store_true", help="show what would happen only")
+    imports.add_argument("--json", action="store_true", help="print a JSON summary")
+    imports.add_argument(
+        "--list-formats", action="store_true", help="list the formats Keyfob reads and writes"
+    )
+    exports = command("export", "write every account in another app's format, or Keyfob's")
+    exports.add_argument(
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        help="keyfob, aegis (both encrypted), aegis-plain, uris, google-qr, html",
+    )
+    exports.add_argument(
+        "--out", required=True, metavar="PATH", help="a new file (a folder for google-qr)"
+    )
+    exports.add_argument(
+        "--export-password-file",
+        metavar="FILE",
+        help="the export's password, on the first line of FILE (default: ask twice)",
+    )
+    exports.add_argument(
+        "--yes-plaintext",
+        action="store_true",
+        help="agree to write secrets unencrypted (aegis-plain, uris, google-qr, html)",
+    )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -87,6 +134,27 @@ def _dispatch(args: argparse.Namespace) -> int:
             "passwd": lambda: v.cmd_passwd(ctx, args.new_password_file),
             "backups": lambda: v.cmd_backups(ctx),
             "restore": lambda: v.cmd_restore(ctx, args.backup),
+        }
+    elif args.command in {"import", "export"}:
+        from app.cli import transfer as t
+
+        handlers = {
+            "import": lambda: t.cmd_import(
+                ctx,
+                args.files,
+                format_name=args.source_format,
+                source_password_file=args.source_password_file,
+                dry_run=args.dry_run,
+                as_json=args.json,
+                list_formats=args.list_formats,
+            ),
+            "export": lambda: t.cmd_export(
+                ctx,
+                args.format,
+                args.out,
+                export_password_file=args.export_password_file,
+                yes_plaintext=args.yes_plaintext,
+            ),
         }
     elif args.command == "scan":
         from app.cli.scan import cmd_scan

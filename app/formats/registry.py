@@ -18,6 +18,7 @@ from app.formats.errors import ImportFormatError
 from app.formats.freeotp import FreeOtpImporter
 from app.formats.freeotpplus import FreeOtpPlusImporter
 from app.formats.googleauth import GoogleAuthImporter
+from app.formats.keyfob import KeyfobImporter
 from app.formats.microsoft import MicrosoftImporter
 from app.formats.otpauth import OtpauthListImporter
 from app.formats.proton import ProtonImporter
@@ -30,6 +31,7 @@ from app.formats.winauth import WinAuthImporter
 # Sniffers are written to exclude each other; should two still claim a file, the earlier
 # (more specific) one wins, so the plain otpauth:// list comes last.
 _IMPORTERS: tuple[Importer, ...] = (
+    KeyfobImporter(),
     AegisImporter(),
     TwoFasImporter(),
     StratumImporter(),
@@ -64,6 +66,9 @@ _ALIASES = {
     "text": "otpauth",
     "microsoftauthenticator": "microsoft",
     "steamguard": "steam",
+    "keyfobvault": "keyfob",
+    "aegisplain": "aegis",
+    "googleqr": "googleauth",
 }
 
 

@@ -13,7 +13,7 @@ from tests.formats.fixtures_table import Fixture, fixtures
 def test_every_importer_has_a_unique_name_and_a_title() -> None:
     importers = registry.importers()
     names = [importer.name for importer in importers]
-    assert len(set(names)) == len(names) == 19
+    assert len(set(names)) == len(names) == 20
     assert all(importer.title and importer.name.isalnum() for importer in importers)
 
 

@@ -1,0 +1,444 @@
+"""`keyfob import` and `keyfob export`: accounts in from other apps, out to them and to paper.
+
+Import is all or nothing per run: every file is read, decrypted and converted first; only
+then is everything added, in one `Vault.modify`, so a wrong password or a damaged file
+anywhere leaves the vault byte-for-byte as it was. Entries a file holds but Keyfob cannot
+use are reported (never their text, which may hold a secret) and do not stop the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import unquote
+
+from app.cli.context import Context
+from app.cli.errors import CliError
+from app.cli.output import note, print_json, print_table
+from app.cli.passwords import prompt, read_password_file
+from app.core.account import Account, new_uuid
+from app.formats import registry
+from app.formats.base import EntryProblem, Importer, ImportResult
+from app.formats.errors import ImportFormatError, PasswordRequiredError
+from app.formats.exporters.base import Exporter, ExportReport
+from app.formats.exporters.registry import exporter_by_name, exporters
+from app.qr.decode import decode_image_bytes
+from app.qr.errors import QrError
+from app.vault.content import VaultContent
+
+# The importers refuse anything larger (app.formats._common.MAX_FILE_BYTES); reading one
+# byte more than that is enough for them to say so, without loading a huge file.
+READ_LIMIT = 64 * 1024 * 1024 + 1
+NOTHING_IMPORTED = "nothing was imported"
+
+_IMAGE_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_ISSUER_KEYS = ("issuer", "issuerName", "issuer_name", "service", "serviceName", "title")
+_NAME_KEYS = ("name", "label", "account", "accountName", "account_name", "username", "email")
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """`text` safe for one line of a terminal: no control characters or lone surrogates."""
+    clean = _CONTROL.sub(" ", text).encode("utf-8", "replace").decode("utf-8")
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def shown_path(path: str) -> str:
+    """A path as given, safe for one line (paths are not cut: people need them whole)."""
+    return shown(path, 4096)
+
+
+# --- reading the files -----------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """One thing read: a file, or the QR codes of all the images given."""
+
+    name: str
+    importer: Importer
+    result: ImportResult
+
+
+@dataclass
+class _Plan:
+    source: _Source
+    added: list[Account] = field(default_factory=list)
+    duplicates: list[Account] = field(default_factory=list)
+
+
+class _SourcePasswords:
+    """--source-password-file for every encrypted file, else a prompt for each."""
+
+    def __init__(self, password_file: str | None) -> None:
+        self.given = read_password_file(password_file) if password_file else None
+
+    def for_file(self, name: str) -> str:
+        if self.given is not None:
+            return self.given
+        try:
+            return prompt(f"Password for {name}")
+        except CliError:
+            raise CliError(
+                f"{name} is encrypted and there is no terminal to ask for its password: "
+                f"use --source-password-file FILE; {NOTHING_IMPORTED}"
+            ) from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    name = shown_path(str(path))
+    try:
+        with path.open("rb") as file:
+            return file.read(READ_LIMIT)
+    except FileNotFoundError:
+        raise CliError(f"no such file: {name}; {NOTHING_IMPORTED}") from None
+    except IsADirectoryError:
+        raise CliError(f"{name} is a folder: give the files in it; {NOTHING_IMPORTED}") from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise CliError(f"cannot read {name}: {reason}; {NOTHING_IMPORTED}") from None
+
+
+def _is_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _qr_texts(name: str, data: bytes) -> list[str]:
+    try:
+        texts = decode_image_bytes(data)
+    except QrError as error:
+        raise CliError(f"{name}: {error}; {NOTHING_IMPORTED}") from None
+    if not texts:
+        raise CliError(f"no QR code found in the image {name}; {NOTHING_IMPORTED}")
+    return texts
+
+
+def _read_source(
+    name: str, data: bytes, filename: str, format_name: str | None, passwords: _SourcePasswords
+) -> _Source:
+    try:
+        importer = registry.by_name(format_name) if format_name else registry.detect(data, filename)
+        password = passwords.for_file(name) if importer.needs_password(data) else passwords.given
+        try:
+            result = importer.read(data, password)
+        except PasswordRequiredError:
+            if password is not None:
+                raise
+            result = importer.read(data, passwords.for_file(name))
+    except ImportFormatError as error:
+        raise CliError(f"{name}: {error}; {NOTHING_IMPORTED}") from None
+    return _Source(name, importer, result)
+
+
+def read_sources(
+    files: Sequence[str], format_name: str | None, password_file: str | None
+) -> list[_Source]:
+    """Every file read and converted, or a CliError (before anything is added)."""
+    passwords = _SourcePasswords(password_file)
+    sources: list[_Source] = []
+    images: list[tuple[str, bytes]] = []
+    for file in files:
+        path = Path(file)
+        data = _read_bytes(path)
+        if _is_image(data):
+            images.append((shown_path(file), data))
+        else:
+            sources.append(_read_source(shown_path(file), data, path.name, format_name, passwords))
+    if images:
+        # The QR codes of one Google Authenticator export span several images: read them
+        # together, so its batches are checked as a whole ("QR 2 of 3 missing").
+        texts = [text for name, data in images for text in _qr_texts(name, data)]
+        name = images[0][0] if len(images) == 1 else f"QR codes in {len(images)} images"
+        blob = "\n".join(texts).encode("utf-8", "replace")
+        sources.append(_read_source(name, blob, "qr-codes.txt", format_name, passwords))
+    return sources
+
+
+# --- adding ----------------------------------------------------------------------------------
+
+
+def _plan(content: VaultContent, sources: Sequence[_Source]) -> list[_Plan]:
+    """Per source, the accounts to add and those skipped (same secret, issuer and name as one
+    in the vault or earlier in this run). An account whose uuid is taken gets a new one."""
+    seen = {account.identity() for account in content.accounts}
+    uuids = {account.uuid for account in content.accounts}
+    plans = []
+    for source in sources:
+        plan = _Plan(source)
+        for account in source.result.accounts:
+            if account.identity() in seen:
+                plan.duplicates.append(account)
+                continue
+            stored = replace(account, uuid=new_uuid()) if account.uuid in uuids else account
+            seen.add(stored.identity())
+            uuids.add(stored.uuid)
+            plan.added.append(stored)
+        plans.append(plan)
+    return plans
+
+
+def _apply(content: VaultContent, sources: Sequence[_Source]) -> list[_Plan]:
+    plans = _plan(content, sources)
+    known = set(content.groups)
+    for plan in plans:
+        content.accounts.extend(plan.added)
+        for account in plan.added:
+            for group in account.groups:
+                if group not in known:
+                    known.add(group)
+                    content.groups.append(group)
+    return plans
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def entry_hint(raw: str) -> str | None:
+    """Issuer / name of an unusable entry, from its text, to say which one it was.
+
+    Only the label of an otpauth:// URI, or values under name-like keys of a JSON object
+    (and of objects inside it), are used: never the rest, which may hold the secret.
+    """
+    text = raw.strip()
+    if text[:10].lower() == "otpauth://":
+        label = unquote(text[10:].split("?", 1)[0].partition("/")[2]).strip()
+        return shown(label, 60) if label else None
+    if not text.startswith("{"):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    objects = [value, *(inner for inner in value.values() if isinstance(inner, dict))]
+    issuers = [o[k] for o in objects for k in _ISSUER_KEYS if isinstance(o.get(k), str)]
+    names = [o[k] for o in objects for k in _NAME_KEYS if isinstance(o.get(k), str)]
+    issuer = next((i.strip() for i in issuers if i.strip()), "")
+    name = next((n.strip() for n in names if n.strip() and n.strip() != issuer), "")
+    hint = " / ".join(part for part in (issuer, name) if part)
+    return shown(hint, 60) if hint else None
+
+
+def _account_json(account: Account) -> dict[str, str]:
+    return {
+        "issuer": shown(account.issuer, 10_000),
+        "name": shown(account.name, 10_000),
+        "type": account.type.value,
+    }
+
+
+def _problem_json(index: int, problem: EntryProblem) -> dict[str, object]:
+    return {"entry": index, "label": entry_hint(problem.raw), "reason": shown(problem.reason, 500)}
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def _print_text(plans: Sequence[_Plan], dry_run: bool) -> None:
+    add_word = "would add" if dry_run else "added"
+    for plan in plans:
+        source = plan.source
+        print(f"{source.name}: {source.importer.title} ({source.importer.name})")
+        for account in plan.added:
+            print(f"  {add_word}: {shown(account.label)}")
+        for account in plan.duplicates:
+            print(f"  skipped, a duplicate (same secret, issuer and name): {shown(account.label)}")
+        problems = source.result.problems
+        if problems:
+            print(f"  could not use {_plural(len(problems), 'entry', 'entries')}:")
+        for index, problem in enumerate(problems, start=1):
+            hint = entry_hint(problem.raw)
+            # Numbered among the unusable entries: importers do not say where each one was.
+            which = f"unusable entry {index}" + (f" ({hint})" if hint else "")
+            print(f"    {which}: {shown(problem.reason, 300)}")
+    added = sum(len(p.added) for p in plans)
+    duplicates = sum(len(p.duplicates) for p in plans)
+    unusable = sum(len(p.source.result.problems) for p in plans)
+    if dry_run:
+        summary = f"Would add {_plural(added, 'account')}, skip {_plural(duplicates, 'duplicate')}"
+    else:
+        summary = f"Added {_plural(added, 'account')}, skipped {_plural(duplicates, 'duplicate')}"
+    summary += f"; {_plural(unusable, 'entry', 'entries')} not usable."
+    print(summary + (" Dry run: nothing was written." if dry_run else ""))
+
+
+def _print_json(plans: Sequence[_Plan], dry_run: bool) -> None:
+    print_json(
+        {
+            "dry_run": dry_run,
+            "added": sum(len(p.added) for p in plans),
+            "duplicates": sum(len(p.duplicates) for p in plans),
+            "not_usable": sum(len(p.source.result.problems) for p in plans),
+            "files": [
+                {
+                    "file": plan.source.name,
+                    "format": plan.source.importer.name,
+                    "title": plan.source.importer.title,
+                    "added": [_account_json(a) for a in plan.added],
+                    "duplicates": [_account_json(a) for a in plan.duplicates],
+                    "not_usable": [
+                        _problem_json(i, p)
+                        for i, p in enumerate(plan.source.result.problems, start=1)
+                    ],
+                }
+                for plan in plans
+            ],
+        }
+    )
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def cmd_list_formats(as_json: bool) -> int:
+    importers = registry.importers()
+    outs = exporters()
+    if as_json:
+        print_json(
+            {
+                "import": [{"name": i.name, "title": i.title} for i in importers],
+                "export": [
+                    {"name": e.name, "title": e.title, "plaintext": e.plaintext, "folder": e.folder}
+                    for e in outs
+                ],
+            }
+        )
+        return 0
+    print("Import (--from FORMAT; usually detected from the file):")
+    print_table([["  " + i.name, i.title] for i in importers])
+    print()
+    print("Export (--format FORMAT):")
+    rows = []
+    for e in outs:
+        kind = "unencrypted" if e.plaintext else "encrypted"
+        rows.append(["  " + e.name, e.title, f"{kind} {'folder' if e.folder else 'file'}"])
+    print_table(rows)
+    return 0
+
+
+def cmd_import(
+    ctx: Context,
+    files: Sequence[str],
+    *,
+    format_name: str | None,
+    source_password_file: str | None,
+    dry_run: bool,
+    as_json: bool,
+    list_formats: bool,
+) -> int:
+    if list_formats:
+        return cmd_list_formats(as_json)
+    if not files:
+        raise CliError("give the files to import (or --list-formats to see what Keyfob reads)")
+    if format_name:
+        try:
+            registry.by_name(format_name)
+        except ImportFormatError as error:
+            raise CliError(str(error)) from None
+    if not ctx.vault_path.exists():  # say so before asking for any file's password
+        ctx.open_vault()
+    sources = read_sources(files, format_name, source_password_file)
+    vault = ctx.open_vault()
+    plans = _plan(vault.content, sources)
+    if not dry_run and any(plan.added for plan in plans):
+        # Planned again inside modify: it may have reloaded another process's save.
+        plans = vault.modify(lambda content: _apply(content, sources))
+    if as_json:
+        _print_json(plans, dry_run)
+    else:
+        _print_text(plans, dry_run)
+    return 0
+
+
+def _check_destination(exporter: Exporter, destination: Path, out: str) -> None:
+    name = shown_path(out)
+    if exporter.folder:
+        if destination.exists() and not destination.is_dir():
+            raise CliError(f"{name} is a file: {exporter.name} writes images into a folder")
+    elif destination.exists() or destination.is_symlink():
+        # Never replace a file: it could be the vault itself, or another export.
+        raise CliError(f"{name} already exists: choose a new file name, or remove it first")
+    parent = destination.parent
+    if not parent.is_dir():
+        raise CliError(f"the folder {shown_path(str(parent))} does not exist")
+
+
+def _print_export(report: ExportReport, exporter: Exporter, out: str) -> None:
+    count = _plural(report.exported, "account")
+    print(f"Exported {count} to {shown_path(out)} as {exporter.title}.")
+    if exporter.folder:
+        for path in report.files:
+            print(f"  {shown(path.name)}")
+    for item in report.left_out:
+        print(f"  not exported: {shown(item.label)}: {item.reason}")
+    for remark in report.notes:
+        note(f"Note: {remark}")
+    if report.format == "google-qr":
+        note(
+            "Show the images one at a time, in order, and scan each with Google "
+            "Authenticator (Transfer accounts > Import accounts)."
+        )
+    if exporter.plaintext:
+        note(
+            "These files are not encrypted: anyone who reads them can make your codes. "
+            "Delete them once they have served."
+        )
+
+
+def _export_password(password_file: str | None) -> str:
+    """From --export-password-file, else asked twice on the terminal."""
+    if password_file:
+        return read_password_file(password_file)
+    try:
+        first = prompt("Password for the export")
+        again = prompt("Password for the export (again)") if first else ""
+    except CliError:
+        raise CliError(
+            "no terminal to ask for the export's password: use --export-password-file FILE"
+        ) from None
+    if not first:
+        raise CliError("the export's password must not be empty: nothing was exported")
+    if again != first:
+        raise CliError("the two passwords differ: nothing was exported")
+    return first
+
+
+def cmd_export(
+    ctx: Context,
+    format_name: str,
+    out: str,
+    *,
+    export_password_file: str | None,
+    yes_plaintext: bool,
+) -> int:
+    exporter = exporter_by_name(format_name)
+    if exporter.plaintext and not yes_plaintext:
+        raise CliError(
+            f"the {exporter.name} format writes your secrets unencrypted (whoever reads it can "
+            "make your codes): add --yes-plaintext to go ahead, or use --format aegis or keyfob"
+        )
+    destination = Path(out)
+    _check_destination(exporter, destination, out)
+    if exporter.plaintext and export_password_file:
+        note(f"--export-password-file is not used: the {exporter.name} format is not encrypted")
+    vault = ctx.open_vault()
+    content = vault.content
+    if not content.accounts:
+        raise CliError("the vault has no accounts to export: add some first")
+    password = None if exporter.plaintext else _export_password(export_password_file)
+    report = exporter.write(content.accounts, destination, password, groups=content.groups)
+    _print_export(report, exporter, out)
+    return 0

@@ -1,0 +1,79 @@
+"""Keyfob's own vault files: an export (`keyfob export --format keyfob`), a backup, a vault.
+
+The file is described in app/vault/FORMAT.md and read with the vault's own code, which bounds
+the KDF cost before running it. Accounts keep everything they had (groups, note, favourite,
+icon, uuid, times); rows this Keyfob cannot read (from a newer one) become problems.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from app.formats._common import Entries, check_size, json_or_none
+from app.formats.base import ImportResult
+from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.vault.content import decode_content
+from app.vault.envelope import FORMAT, decrypt, parse, unwrap_with_password
+from app.vault.errors import VaultAuthError, VaultFormatError
+
+_NEWER_ROW = "an account this Keyfob cannot read (made by a newer Keyfob?): update Keyfob"
+
+
+def _row_text(row: dict[str, object]) -> str:
+    try:
+        return json.dumps(row, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return "(an entry that cannot be shown)"
+
+
+class KeyfobImporter:
+    name: ClassVar[str] = "keyfob"
+    title: ClassVar[str] = "Keyfob vault or export"
+
+    def sniff(self, data: bytes, filename: str) -> bool:
+        if FORMAT.encode("ascii") not in data:
+            return False  # cheap test first: most files need not be parsed for this
+        value = json_or_none(data)
+        return isinstance(value, dict) and value.get("format") == FORMAT
+
+    def needs_password(self, data: bytes) -> bool:
+        return True  # a Keyfob vault is always encrypted
+
+    def read(self, data: bytes, password: str | None) -> ImportResult:
+        check_size(data)
+        try:
+            envelope = parse(data)
+        except VaultFormatError as error:
+            raise ImportFormatError(str(error)) from None
+        if password is None:
+            raise PasswordRequiredError("this Keyfob file is encrypted: give its password")
+        try:
+            password.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WrongPasswordError("wrong password for this Keyfob file") from None
+        try:
+            key = unwrap_with_password(envelope, password)
+        except VaultAuthError:
+            raise WrongPasswordError("wrong password for this Keyfob file") from None
+        except VaultFormatError as error:
+            raise ImportFormatError(str(error)) from None
+        try:
+            plaintext = decrypt(envelope, key)
+        finally:
+            key[:] = bytes(len(key))
+        if plaintext is None:
+            raise ImportFormatError(
+                "the file is damaged: the password is right but its content fails "
+                "authentication (use an earlier backup)"
+            )
+        try:
+            content = decode_content(plaintext)
+        except VaultFormatError as error:
+            raise ImportFormatError(f"the file is damaged: {error}") from None
+        entries = Entries()
+        for account in content.accounts:
+            entries.add(account)
+        for row in content.unreadable_accounts:
+            entries.problem(_row_text(row), _NEWER_ROW)
+        return entries.result()
