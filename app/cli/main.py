@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("images", nargs="+", metavar="IMAGE")
     scan.add_argument("--json", action="store_true", help="print a JSON array")
     _transfer_commands(command)
+    from app.cli.push_commands import add_push_parser
+
+    add_push_parser(command("push", "approve sign-ins from a site's push server"), common)
     return parser
 
 
@@ -156,6 +159,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 yes_plaintext=args.yes_plaintext,
             ),
         }
+    elif args.command == "push":
+        from app.cli.push_commands import run_push
+
+        handlers = {"push": lambda: run_push(ctx, args)}
     elif args.command == "scan":
         from app.cli.scan import cmd_scan
 

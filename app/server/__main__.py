@@ -91,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tls-cert", type=Path, help="PEM certificate chain, to serve https/wss")
     run.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     run.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    # The --demo sign-in site plugs in here: it passes a SiteHook to PushServer(site_hooks=...).
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="also serve the demo sign-in site at /demo (with its own API key)",
+    )
 
     apikey = commands.add_parser("apikey", help="manage relying parties' API keys")
     keys = apikey.add_subparsers(dest="apikey_command", required=True, parser_class=_Parser)
@@ -122,11 +126,18 @@ def _raise_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-async def _serve(config: ServerConfig) -> None:
-    from app.server.app import PushServer
+async def _serve(config: ServerConfig, demo: bool = False) -> None:
+    from app.server.app import PushServer, SiteHook
 
-    server = PushServer(config)
+    hooks: list[SiteHook] = []
+    if demo:
+        from app.server.demo import DemoSite
+
+        hooks.append(DemoSite(config.public_url).install)
+    server = PushServer(config, site_hooks=hooks)
     await server.start()
+    if demo:
+        logging.getLogger("keyfob.server").info("demo sign-in site: %s/demo", server.base_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -153,9 +164,10 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
         public_url=args.public_url,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        manage_gc=True,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, args.demo))
     return 0
 
 

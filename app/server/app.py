@@ -19,6 +19,7 @@ from app.push.canonical import b64u_encode
 from app.server.clock import Clock, SystemClock
 from app.server.config import WS_PATH, ServerConfig
 from app.server.errors import ServerError
+from app.server.gc_policy import GcPolicy
 from app.server.http_api import HttpApi, error_middleware
 from app.server.hub import Hub
 from app.server.keys import ensure_data_dir, load_or_create_server_key
@@ -63,6 +64,7 @@ class PushServer:
         self._site_hooks = list(site_hooks)
         self._runner: web.AppRunner | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._gc_task: asyncio.Task[None] | None = None
         self._sockets: DeviceSockets | None = None
         self._service: PushService | None = None
         self.port: int | None = None
@@ -135,6 +137,8 @@ class PushServer:
         address = runner.addresses[0]
         self.port = int(address[1])
         self._sweeper = asyncio.create_task(service.run_sweeper())
+        if config.manage_gc:
+            self._gc_task = asyncio.create_task(GcPolicy(self.stats).run())
         log.info(
             "keyfob-server listening on %s (public URL %s, server key spk=%s)",
             self.listen_url,
@@ -143,6 +147,12 @@ class PushServer:
         )
 
     async def stop(self) -> None:
+        if self._gc_task is not None:
+            self._gc_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._gc_task
+            self._gc_task = None
+            GcPolicy.release()
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -41,3 +41,6 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     limits: Limits = field(default_factory=Limits)
+    # Process-wide garbage-collector tuning (gc_policy.py): for the process that is the
+    # server (`keyfob-server run`), not for one embedded in another program or a test run.
+    manage_gc: bool = False

@@ -89,6 +89,7 @@ class DeviceSockets:
         finally:
             self.sockets.discard(ws)
             self.counts.close(address)
+            self.stats.device_sockets_closed += 1
         return ws
 
     async def _receive_auth(self, ws: web.WebSocketResponse, address: str) -> str | None:

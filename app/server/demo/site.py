@@ -1,0 +1,242 @@
+"""The demo site's routes: the page, and the small JSON API its script calls.
+
+The demo is a relying party: on start it makes its own API key (RP "Keyfob Demo"; the
+previous run's keys are revoked, the users and devices stay, since they belong to the RP
+name) and every call goes through `PushService` with that key, as an integrating site's
+would through HTTP. The page never sees the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Final
+
+from aiohttp import web
+
+from app.push.messages import ID_PATTERN, MAX_TEXT_LENGTH
+from app.server.demo.page import PAGE_HTML, SCRIPT_JS, STYLE_CSS
+from app.server.demo.qr_svg import qr_svg
+from app.server.errors import ServerError, bad_request, too_many
+from app.server.keys import new_api_key
+from app.server.ratelimit import TokenBuckets
+from app.server.service import PushService
+from app.server.validation import (
+    ChallengeRequest,
+    EnrollmentRequest,
+    check_user,
+    no_such,
+    parse_wait,
+    read_json_body,
+)
+
+log = logging.getLogger("keyfob.server.demo")
+
+DEMO_RP: Final = "Keyfob Demo"
+DEMO_PATH: Final = "/demo"
+ENROLLMENT_TTL: Final = 600
+SIGN_IN_TTL: Final = 90
+LOCATION: Final = "Demo"
+
+_PAGE_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_BROWSERS: Final = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("HeadlessChrome/", "Headless Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+)
+_SYSTEMS: Final = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_agent(agent: str) -> str:
+    """ "Firefox on Linux" from a User-Agent header: what the prompt has room for."""
+    browser = next((name for mark, name in _BROWSERS if mark in agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return str(browser or system)
+    cleaned = "".join(c if c.isprintable() else "?" for c in agent.strip())
+    return cleaned[:80] or "unknown browser"
+
+
+def parse_user_body(content_type: str | None, body: bytes) -> str:
+    """The page's `{"user": NAME}` body: the name, trimmed, or a 400 ApiError."""
+    obj = read_json_body(content_type, body)
+    if set(obj) != {"user"}:
+        raise bad_request("invalid_field", 'Send {"user": "a user name"}.')
+    user = obj["user"]
+    return check_user(user.strip() if isinstance(user, str) else user, "The user name")
+
+
+class DemoSite:
+    """`site_hooks=[DemoSite(...).install]` adds /demo to a PushServer."""
+
+    def __init__(self, public_url: str | None = None) -> None:
+        self.public_url = public_url
+        self._service: PushService | None = None
+        self._key: str | None = None
+        self._key_id: str | None = None
+        self._codes = TokenBuckets(30, 0.5)  # enrollment codes per address
+
+    def install(self, app: web.Application, service: PushService) -> None:
+        self._service = service
+        app.on_startup.append(self._start)
+        app.on_cleanup.append(self._stop)
+        router = app.router
+        router.add_get(DEMO_PATH, self.page, allow_head=False)
+        router.add_get(DEMO_PATH + "/", self.to_page, allow_head=False)
+        router.add_get(DEMO_PATH + "/style.css", self.style, allow_head=False)
+        router.add_get(DEMO_PATH + "/app.js", self.script, allow_head=False)
+        router.add_post(DEMO_PATH + "/api/enrollments", self.enroll)
+        router.add_get(DEMO_PATH + "/api/enrollments/{id}", self.enrollment, allow_head=False)
+        router.add_post(DEMO_PATH + "/api/signins", self.sign_in)
+        router.add_get(DEMO_PATH + "/api/signins/{id}", self.sign_in_status, allow_head=False)
+        router.add_delete(DEMO_PATH + "/api/signins/{id}", self.cancel)
+        router.add_post(DEMO_PATH + "/api/unblock", self.unblock)
+
+    # -- its own API key -------------------------------------------------------------------
+
+    @property
+    def service(self) -> PushService:
+        if self._service is None:
+            raise ServerError("the demo site is not installed on a running server")
+        return self._service
+
+    async def _start(self, _: web.Application) -> None:
+        store = self.service.store
+        now = self.service.now()
+        for old in await store.list_api_keys():
+            if old.rp == DEMO_RP and old.revoked_at is None:
+                await store.revoke_api_key(old.key_id, now)
+        made = new_api_key()
+        await store.add_api_key(made.key_id, DEMO_RP, made.key_hash, now)
+        self._key, self._key_id = made.key, made.key_id
+        log.info("demo sign-in site at %s (API key %s for %s)", DEMO_PATH, made.key_id, DEMO_RP)
+
+    async def _stop(self, _: web.Application) -> None:
+        if self._key_id is not None:
+            await self.service.store.revoke_api_key(self._key_id, self.service.now())
+            self._key = self._key_id = None
+
+    async def _rp(self) -> str:
+        return await self.service.authenticate(f"Bearer {self._key}")
+
+    # -- the page --------------------------------------------------------------------------
+
+    async def page(self, request: web.Request) -> web.Response:
+        return web.Response(
+            text=PAGE_HTML, content_type="text/html", charset="utf-8", headers=_PAGE_HEADERS
+        )
+
+    async def to_page(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(DEMO_PATH)
+
+    async def style(self, request: web.Request) -> web.Response:
+        return web.Response(
+            text=STYLE_CSS, content_type="text/css", charset="utf-8", headers=_PAGE_HEADERS
+        )
+
+    async def script(self, request: web.Request) -> web.Response:
+        return web.Response(
+            text=SCRIPT_JS,
+            content_type="text/javascript",
+            charset="utf-8",
+            headers=_PAGE_HEADERS,
+        )
+
+    # -- the page's API --------------------------------------------------------------------
+
+    def _base_url(self, request: web.Request) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"{request.scheme}://{request.host}"
+
+    @staticmethod
+    async def _user(request: web.Request) -> str:
+        return parse_user_body(request.headers.get("Content-Type"), await request.read())
+
+    @staticmethod
+    def _id(request: web.Request, what: str) -> str:
+        value = request.match_info["id"]
+        if ID_PATTERN.fullmatch(value) is None:
+            raise no_such(what)
+        return value
+
+    async def enroll(self, request: web.Request) -> web.Response:
+        wait = self._codes.take(request.remote or "unknown")
+        if wait > 0:
+            raise too_many(
+                "rate_limited", "Too many enrollment codes from this address.", math.ceil(wait)
+            )
+        user = await self._user(request)
+        rp = await self._rp()
+        made = await self.service.create_enrollment(
+            rp, EnrollmentRequest(user, ENROLLMENT_TTL), self._base_url(request)
+        )
+        uri = str(made["uri"])
+        return _json(
+            {
+                "id": made["id"],
+                "user": user,
+                "uri": uri,
+                "expires_in": ENROLLMENT_TTL,
+                "qr": qr_svg(uri, title=f"Keyfob enrollment code for {user}"),
+            }
+        )
+
+    async def enrollment(self, request: web.Request) -> web.Response:
+        rp = await self._rp()
+        return _json(await self.service.enrollment_status(rp, self._id(request, "enrollment")))
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        user = await self._user(request)
+        rp = await self._rp()
+        context = {
+            "app": DEMO_RP,
+            "ip": (request.remote or "unknown")[:MAX_TEXT_LENGTH],
+            "location": LOCATION,
+            "user_agent": describe_agent(request.headers.get("User-Agent", ""))[:MAX_TEXT_LENGTH],
+        }
+        made = await self.service.create_challenge(
+            rp, ChallengeRequest(user, "Sign in", context, SIGN_IN_TTL, True)
+        )
+        return _json({**made, "user": user, "expires_in": SIGN_IN_TTL, "context": context})
+
+    async def sign_in_status(self, request: web.Request) -> web.Response:
+        rp = await self._rp()
+        wait = parse_wait(request.query.getall("wait", []))
+        challenge_id = self._id(request, "sign-in")
+        return _json(await self.service.challenge_status(rp, challenge_id, wait))
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        rp = await self._rp()
+        return _json(await self.service.cancel_challenge(rp, self._id(request, "sign-in")))
+
+    async def unblock(self, request: web.Request) -> web.Response:
+        user = await self._user(request)
+        return _json(await self.service.unblock(await self._rp(), user))
+
+
+def _json(body: object) -> web.Response:
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
