@@ -113,7 +113,10 @@ def test_no_secret_or_password_reaches_the_disk_in_plaintext(tmp_path: Path) -> 
     path = tmp_path / "vault.json"
     secret = os.urandom(20)
     other_secret = os.urandom(32)
-    vault = Vault.create(path, PASSWORD, kdf=cheap())
+    # A password of its own: the scan below also reads the temp folder, where tests running
+    # alongside write password files with the shared test password on purpose.
+    password = f"CanaryPassword-{os.urandom(8).hex()}"
+    vault = Vault.create(path, password, kdf=cheap())
     first = account(secret=secret, issuer="PlaintextCanaryIssuer", note="CanaryNote")
     vault.add_accounts([first, account(secret=other_secret)])
     vault.modify(lambda c: c.push.append({"device_key": "CanaryDeviceKey"}))
@@ -121,7 +124,7 @@ def test_no_secret_or_password_reaches_the_disk_in_plaintext(tmp_path: Path) -> 
     vault.change_password("CanaryNewPassword", kdf=cheap())
     vault.remove_account(first.uuid)
 
-    needles = [PASSWORD.encode(), b"CanaryNewPassword", b"PlaintextCanaryIssuer",
+    needles = [password.encode(), b"CanaryNewPassword", b"PlaintextCanaryIssuer",
                b"CanaryNote", b"CanaryDeviceKey"]  # fmt: skip
     for raw in (secret, other_secret):
         needles += [raw, encode_base32(raw).encode(), base64.b64encode(raw).rstrip(b"=")]
