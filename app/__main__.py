@@ -1,9 +1,9 @@
 """Entry point of `keyfob` and `python -m app`.
 
 It dispatches before importing anything heavy: `keyfob code github` must never pay for Qt,
-and the desktop app (no command, or only `--vault` and otpauth:// links opened from a
-browser) never loads the CLI. Without a display (an SSH session) no command means the
-command line's help, as a window could not open anyway.
+and the desktop app (no command, or only `--vault`, `--minimized` and otpauth:// or
+keyfob:// links opened from a browser) never loads the CLI. Without a display (an SSH
+session) no command means the command line's help, as a window could not open anyway.
 """
 
 from __future__ import annotations
@@ -11,17 +11,23 @@ from __future__ import annotations
 import os
 import sys
 
-_LINK_PREFIXES = ("otpauth://", "otpauth-migration://")
+_LINK_PREFIXES = ("otpauth://", "otpauth-migration://", "keyfob://")
+# --minimized: started at login, into the tray; --self-test: checks a build, then quits.
+_DESKTOP_FLAGS = ("--minimized", "--self-test")
 
 
 def wants_desktop(args: list[str]) -> bool:
-    """True when there is no CLI command: nothing but --vault PATH and otpauth links."""
+    """True when there is no CLI command: nothing but --vault PATH, desktop flags and links."""
     position = 0
     while position < len(args):
         arg = args[position]
         if arg == "--vault":
             position += 2
-        elif arg.startswith("--vault=") or arg.lower().startswith(_LINK_PREFIXES):
+        elif (
+            arg.startswith("--vault=")
+            or arg in _DESKTOP_FLAGS
+            or arg.lower().startswith(_LINK_PREFIXES)
+        ):
             position += 1
         else:
             return False

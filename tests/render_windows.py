@@ -4,8 +4,9 @@
 
 Writes, into FOLDER (default renders/): the main window with sample accounts in light and
 dark, the empty main window, the add window (found codes and manual entry), the create and
-unlock windows, the edit and settings dialogs. Runs offscreen unless QT_QPA_PLATFORM says
-otherwise (e.g. xcb under Xvfb). The vault and the settings live in a temporary folder.
+unlock windows, the edit and settings dialogs, the push sign-in windows. Runs offscreen
+unless QT_QPA_PLATFORM says otherwise (e.g. xcb under Xvfb). The vault and the settings
+live in a temporary folder.
 """
 
 from __future__ import annotations
@@ -41,13 +42,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default="renders")
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR (2 for a high-DPI look)")
+    parser.add_argument(
+        "--transfer",
+        action="store_true",
+        help="only the moving-accounts windows (import, export, transfer to phone, backups)",
+    )
+    parser.add_argument(
+        "--push",
+        action="store_true",
+        help="only the push sign-in windows (prompt, set-up, enrollments, history)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QT_SCALE_FACTOR"] = args.scale
     out = Path(args.folder)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="keyfob-render-") as temp:
-        return render(out, Path(temp))
+        if args.push:
+            return render_push(out, Path(temp) / "push")
+        code = 0 if args.transfer else render(out, Path(temp))
+        code = code or render_transfer(out, Path(temp) / "transfer")
+        if not args.transfer:
+            code = code or render_push(out, Path(temp) / "push")
+        return code
 
 
 def render(out: Path, temp: Path) -> int:
@@ -169,6 +186,378 @@ def render(out: Path, temp: Path) -> int:
 
     QTimer.singleShot(0, app.quit)
     app.exec()
+    return 0
+
+
+def render_transfer(out: Path, temp: Path) -> int:
+    """The moving-accounts windows, light and dark: the import wizard's preview, the export
+    dialog's plaintext warning, Transfer to phone, the backups dialog, and (light) the export
+    password, the settings' extra backup box and the main window's backup error."""
+    import time
+    from collections.abc import Callable
+
+    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    temp.mkdir(parents=True, exist_ok=True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(temp / "config"))
+
+    from app.core.account import Account, OtpType
+    from app.core.clock import Clock
+    from app.core.secret import decode_base32
+    from app.core.uri import build_otpauth
+    from app.ui.backups_dialog import BackupsDialog
+    from app.ui.clipboard import SecretClipboard
+    from app.ui.main import make_application
+    from app.ui.main_window import MainWindow
+    from app.ui.phone_transfer import PhoneTransferDialog
+    from app.ui.settings import Settings, Theme
+    from app.ui.theme import apply_theme
+    from app.vault.kdf import KdfParams
+    from app.vault.store import Vault
+
+    app = make_application()
+    settings = Settings(QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat))
+    clock = Clock(source=lambda: CALM)
+    password = "render password"
+    vault = Vault.create(temp / "vault.json", password, kdf=KdfParams.for_tests())
+    accounts = [
+        Account(
+            secret=decode_base32(f"JBSWY3DPEHPK3PX{'ABCDEFGHIJ'[i]}"),
+            type=OtpType(kind),
+            issuer=issuer,
+            name=name,
+            groups=groups,
+            digits=digits,
+            counter=7,
+            sort_position=i,
+        )
+        for i, (issuer, name, groups, _favourite, kind, digits) in enumerate(SAMPLES)
+    ]
+    for account in accounts:  # one save each: a list of backups to show
+        vault.add_accounts([account])
+    more = [
+        Account(secret=bytes([i + 40]) * 20, issuer=f"Service {i + 1:02d}", name=f"alice{i}")
+        for i in range(14)
+    ]
+    export_file = temp / "authenticator-export.txt"
+    lines = [
+        build_otpauth(Account(secret=bytes([i + 90]) * 10, issuer=issuer, name="alice"))
+        for i, issuer in enumerate(("Slack", "Notion", "Twitch", "Figma"))
+    ]
+    lines.insert(2, build_otpauth(accounts[0]))  # already in the vault
+    lines.append("otpauth://totp/Broken:bob?secret=NOT-BASE32-0189&issuer=Broken")
+    export_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def wait(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def settle(widget: QWidget, name: str) -> None:
+        widget.show()
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        print(path)
+
+    clipboard = SecretClipboard(lambda: 30)
+    for theme in (Theme.LIGHT, Theme.DARK):
+        apply_theme(app, theme)
+        window = MainWindow(vault, settings, clock, clipboard)
+        window.resize(560, 700)
+
+        wizard = window.open_import([export_file])
+        wizard.resize(600, 600)
+        wait(lambda: not wizard.busy)  # noqa: B023 - waited for here, in this iteration
+        for row in range(wizard.preview_list.count()):  # one left out, as people do
+            item = wizard.preview_list.item(row)
+            if item.text().startswith("Twitch"):
+                item.setCheckState(Qt.CheckState.Unchecked)
+        settle(wizard, f"import-preview-{theme.value}")
+        wizard.close()
+
+        export = window.open_export()
+        export.choose_format("uris")
+        export.destination.setText(str(temp / "keyfob-otpauth.txt"))
+        settle(export, f"export-plaintext-{theme.value}")
+        if theme is Theme.LIGHT:
+            export.choose_format("aegis")
+            export.destination.setText(str(temp / "aegis-backup.json"))
+            export.file_password.setText("four unrelated words here")
+            export.file_confirm.setText("four unrelated")
+            settle(export, "export-encrypted")
+        export.close()
+
+        phone = PhoneTransferDialog(window, [*vault.content.accounts, *more])
+        settle(phone, f"transfer-{theme.value}")
+        phone.show_next()
+        settle(phone, f"transfer-2-{theme.value}")
+        phone.close()
+
+        backups = BackupsDialog(window, vault.path, current_count=lambda: len(accounts))
+        backups.resize(620, 560)
+        settle(backups, f"backups-locked-{theme.value}")
+        backups.password.setText(password)
+        backups.submit_password()
+        wait(lambda: not backups.busy)  # noqa: B023
+        backups.select_row(2)
+        settle(backups, f"backups-{theme.value}")
+        backups.close()
+
+        if theme is Theme.LIGHT:
+            settings.extra_backup_folder = str(temp / "unplugged-usb-stick")
+            wait(lambda: bool(window.extra_backup.last_error))  # noqa: B023
+            settle(window, "main-backup-error")
+            window.open_settings()
+            settle(window.settings_dialog, "settings-backup")
+            window.settings_dialog.close()
+            settings.extra_backup_folder = ""
+        window.shut_down()
+        window.deleteLater()
+    QTimer.singleShot(0, app.quit)  # run the deferred deletions before the next renders
+    app.exec()
+    return 0
+
+
+def render_push(out: Path, temp: Path) -> int:
+    """The push sign-in windows: the prompt (number typed, "1 of 3") light and dark, and in
+    light its "It wasn't me" confirmation, its password page while locked, an outcome, a
+    request without number matching; the set-up dialog, the enrollments dialog, the history
+    and the main window's status button."""
+    import time
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QWidget
+
+    temp.mkdir(parents=True, exist_ok=True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(temp / "config"))
+
+    from app.core.account import Account
+    from app.core.clock import Clock
+    from app.core.secret import decode_base32
+    from app.push.canonical import new_private_key, private_key_bytes, public_key_bytes
+    from app.push.enrollment import EnrollmentUri, PushEnrollment
+    from app.push.messages import Challenge, Status
+    from app.ui.clipboard import SecretClipboard
+    from app.ui.main import make_application
+    from app.ui.main_window import MainWindow
+    from app.ui.push_dialog import PushDialog, PushStatusButton, PushStatusLine
+    from app.ui.push_enroll import PushEnrollDialog
+    from app.ui.push_history import HistoryDialog, HistoryEntry
+    from app.ui.push_manager import Prompt, PushManager
+    from app.ui.push_prompt import PromptWindow
+    from app.ui.push_transport import ConnectionState, ConnectionStatus, PushConnection
+    from app.ui.settings import Settings, Theme
+    from app.ui.theme import apply_theme
+    from app.vault.kdf import KdfParams
+    from app.vault.store import Vault
+
+    app = make_application()
+    settings = Settings(QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat))
+    now = 1_800_000_000
+
+    class Unlocker:
+        locked = False
+
+        def is_locked(self) -> bool:
+            return self.locked
+
+        def unlock(self, password: str, done: object) -> None:
+            pass
+
+    unlocker = Unlocker()
+    manager = PushManager(unlocker, now=lambda: now, show_prompts=False)
+    sites = [
+        ("Example Mail", "alice@example.com", "https://push.example.com"),
+        ("Northwind Bank", "alice.smith", "https://auth.northwind.example"),
+        ("Forge", "alice", "https://push.forge.example"),
+    ]
+    enrollments = [
+        PushEnrollment(
+            url=url,
+            ws_url=url.replace("https", "wss") + "/v1/ws",
+            device_id=f"d_{i}",
+            device_key=private_key_bytes(new_private_key()),
+            server_key=public_key_bytes(new_private_key()),
+            issuer=issuer,
+            user=user,
+            name="Keyfob on alice-laptop",
+            enrolled_at=now - 86_400,
+        )
+        for i, (issuer, user, url) in enumerate(sites)
+    ]
+    for i, enrollment in enumerate(enrollments):
+        connection = PushConnection(enrollment, now=lambda: now, parent=manager)
+        connection.status = (
+            ConnectionStatus(ConnectionState.CONNECTED)
+            if i < 2
+            else ConnectionStatus(
+                ConnectionState.RECONNECTING,
+                retry_at=time.monotonic() + 8.2,
+                detail="Connection refused",
+            )
+        )
+        manager.connections[enrollment.device_id] = connection
+    contexts = [
+        {
+            "app": "Webmail",
+            "ip": "203.0.113.7",
+            "location": "Lyon, France",
+            "user_agent": "Firefox 128 on Linux",
+        },
+        {"app": "Online banking", "ip": "198.51.100.23", "location": "Oslo, Norway"},
+        {"app": "Forge CLI", "ip": "192.0.2.200"},
+    ]
+
+    def prompt(i: int, matching: bool = True, left: int = 107) -> Prompt:
+        enrollment = enrollments[i]
+        challenge = Challenge(
+            id=f"c_{i}",
+            issuer=enrollment.issuer,
+            user=enrollment.user,
+            action="Sign in" if i != 2 else "Delete repository “website”",
+            context=contexts[i],
+            number_matching=matching,
+            created_at=now + left - 120,
+            expires_at=now + left,
+            raw={},
+        )
+        return Prompt(enrollment, challenge, now + left, now + left - 120)
+
+    def settle(widget: QWidget, name: str) -> None:
+        widget.show()
+        for _ in range(5):
+            app.processEvents()
+        path = out / f"{name}.png"
+        widget.grab().save(str(path))
+        print(path)
+
+    def fresh_window(prompts: list[Prompt]) -> PromptWindow:
+        manager.prompts = prompts
+        window = PromptWindow(manager)
+        window.present()
+        window.resize(460, window.sizeHint().height())
+        return window
+
+    for theme in (Theme.LIGHT, Theme.DARK):
+        apply_theme(app, theme)
+        unlocker.locked = False
+        window = fresh_window([prompt(0), prompt(1), prompt(2, left=11)])
+        window.number.setText("4")
+        settle(window, f"push-prompt-{theme.value}")
+        window.close()
+        window.deleteLater()
+        if theme is Theme.DARK:
+            continue
+
+        window = fresh_window([prompt(0)])
+        window.fraud_button.click()
+        settle(window, "push-prompt-fraud")
+        window.close()
+        window.deleteLater()
+
+        unlocker.locked = True
+        window = fresh_window([prompt(1)])
+        window.number.setText("47")
+        window.approve_button.click()
+        window.password.setText("not it")
+        window.unlock_error.show_error(window.tr("Wrong password. Try again."))
+        settle(window, "push-prompt-locked")
+        window.close()
+        window.deleteLater()
+        unlocker.locked = False
+
+        window = fresh_window([prompt(2, matching=False, left=11)])
+        settle(window, "push-prompt-no-number")
+        finished = manager.prompts.pop()
+        finished.outcome = Status.APPROVED
+        manager.prompt_finished.emit(finished)
+        settle(window, "push-prompt-approved")
+        window.close()
+        window.deleteLater()
+
+    apply_theme(app, Theme.LIGHT)
+    manager.prompts = []
+    uri = EnrollmentUri(
+        url="https://push.example.com",
+        eid="e_Qd1",
+        secret=bytes(32),
+        server_key=public_key_bytes(new_private_key()),
+        issuer="Example Mail",
+        user="alice@example.com",
+    )
+    enroll = PushEnrollDialog(None, uri, lambda enrollment: None)
+    settle(enroll, "push-enroll")
+    enroll.error.show_error("This code has already been used. Ask the site for a new one.")
+    settle(enroll, "push-enroll-error")
+    enroll.close()
+
+    dialog = PushDialog(None, manager, lambda device_id: None)
+    dialog.tree.topLevelItem(2).setSelected(True)
+    dialog.resize(620, 340)
+    settle(dialog, "push-enrollments")
+    dialog.close()
+
+    history = manager.history
+    outcomes = [("approved", False), ("denied", False), ("approved", True), ("wrong_number", False)]
+    for i, (outcome, elsewhere) in enumerate(outcomes):
+        enrollment = enrollments[i % 2]
+        history.add(
+            HistoryEntry(
+                device_id=enrollment.device_id,
+                challenge_id=f"h_{i}",
+                issuer=enrollment.issuer,
+                user=enrollment.user,
+                action="Sign in",
+                context=contexts[i % 2],
+                created_at=now - 3600 * (i + 1),
+                received_at=now - 3600 * (i + 1),
+                outcome=outcome,
+                elsewhere=elsewhere,
+            )
+        )
+    history_dialog = HistoryDialog(None, history)
+    history_dialog.resize(760, 320)
+    settle(history_dialog, "push-history")
+    history_dialog.close()
+
+    vault = Vault.create(temp / "vault.json", "render password", kdf=KdfParams.for_tests())
+    vault.add_accounts(
+        [
+            Account(secret=decode_base32("JBSWY3DPEHPK3PXP"), issuer=issuer, name=name)
+            for issuer, name in (("GitHub", "alice@example.com"), ("Proton", "alice@proton.me"))
+        ]
+    )
+    main = MainWindow(vault, settings, Clock(source=lambda: CALM), SecretClipboard(lambda: 30))
+    button = PushStatusButton(manager, main)
+    main.header.insertWidget(main.header.indexOf(main.lock_button), button)
+    button.refresh()
+    line = PushStatusLine(manager, main)
+    main.centralWidget().layout().insertWidget(1, line)
+    line.refresh()
+    manager.prompts = [prompt(0)]
+    manager.prompts_changed.emit()
+    main.resize(560, 360)
+    settle(main, "main-push-status")
+    from urllib.parse import quote
+
+    from app.push.canonical import b64u_encode
+
+    link = (
+        f"keyfob://enroll?v=1&url={quote('https://push.example.com', safe='')}&eid=e_Qd1"
+        f"&secret={b64u_encode(bytes(32))}&spk={b64u_encode(uri.server_key)}"
+        f"&issuer={quote('Example Mail')}&user={quote('alice@example.com', safe='')}"
+    )
+    add = main.add_from_text(link)
+    add.resize(600, 520)
+    settle(add, "add-push")
+    add.close()
+    main.shut_down()
     return 0
 
 

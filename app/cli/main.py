@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.push_commands import add_push_parser
 
     add_push_parser(command("push", "approve sign-ins from a site's push server"), common)
+    from app.cli.desktop_commands import add_desktop_parser
+
+    add_desktop_parser(command("desktop", "add Keyfob to the menu and as the handler of links"))
     return parser
 
 
@@ -163,6 +166,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.cli.push_commands import run_push
 
         handlers = {"push": lambda: run_push(ctx, args)}
+    elif args.command == "desktop":
+        from app.cli.desktop_commands import cmd_desktop
+
+        handlers = {
+            "desktop": lambda: cmd_desktop(
+                args.desktop_action, getattr(args, "autostart", None), args.vault
+            )
+        }
     elif args.command == "scan":
         from app.cli.scan import cmd_scan
 

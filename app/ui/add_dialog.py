@@ -3,7 +3,9 @@
 Sources: the screen (every screen, every code on it), an image file, the clipboard (an image
 or otpauth:// text), a drop of a file or a link, the camera, and manual entry. All found
 accounts are listed with a check box; those already in the vault are shown but skipped.
-Nothing is saved here: `accounts_chosen` hands the choice to the main window.
+Nothing is saved here: `accounts_chosen` hands the choice to the main window. A push
+sign-in set-up (keyfob://enroll) found the same ways is offered too, and handed over by
+`push_enrollment_chosen` to be registered.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from PySide6.QtWidgets import (
 from app.core.account import Account
 from app.core.errors import KeyfobError
 from app.ui.avatar import AvatarPainter
-from app.ui.enrollment import Found, Harvest, TakeResult
+from app.ui.enrollment import Found, Harvest, PushFound, TakeResult
 from app.ui.manual_form import ManualEntryForm
 from app.ui.resources import icon
 from app.ui.screen import ScreenSource, decode_images, decode_qimage, grab_screens
@@ -54,10 +56,12 @@ IMAGE_FILTER = "*.png *.jpg *.jpeg *.gif *.bmp *.webp *.tif *.tiff"
 GRAB_DELAY_MS = 350  # time for the compositor to take our windows off the screen
 
 _PAGE_INTRO, _PAGE_FOUND, _PAGE_CAMERA, _PAGE_MANUAL = range(4)
+_PUSH_ROLE = Qt.ItemDataRole.UserRole + 1  # a push set-up's index in harvest.push_found
 
 
 class AddDialog(QDialog):
     accounts_chosen = Signal(list)
+    push_enrollment_chosen = Signal(str)  # a keyfob://enroll link to set up
 
     def __init__(
         self,
@@ -375,7 +379,7 @@ class AddDialog(QDialog):
         links = [
             url.toString()
             for url in mime.urls()
-            if url.scheme().lower() in ("otpauth", "otpauth-migration")
+            if url.scheme().lower() in ("otpauth", "otpauth-migration", "keyfob")
         ]
         if files:
             self.take_files(files)
@@ -437,7 +441,8 @@ class AddDialog(QDialog):
         self._update_add_button()
 
     def show_found(self) -> None:
-        self.pages.setCurrentIndex(_PAGE_FOUND if self.harvest.found else _PAGE_INTRO)
+        found = self.harvest.found or self.harvest.push_found
+        self.pages.setCurrentIndex(_PAGE_FOUND if found else _PAGE_INTRO)
         self._update_add_button()
 
     # --- results ---------------------------------------------------------------------------
@@ -461,19 +466,22 @@ class AddDialog(QDialog):
             self._set_busy(False)
         result = self.harvest.take_texts(texts)
         result.problems[:0] = problems or []
-        if quiet and not result.added and not result.problems and not result.not_otp:
+        found = result.added or result.push
+        if quiet and not found and not result.problems and not result.not_otp:
             return
         nothing = self.tr(
             "No QR code found %1. Make sure the whole code is visible, then try again."
         ).replace("%1", where)
         self._report(result, nothing=nothing)
-        if quiet and result.added:
+        if quiet and found:
             self._stop_camera()
 
     def _report(self, result: TakeResult, *, nothing: str) -> None:
         for found in result.added:
             self._add_item(found)
-        if self.harvest.found:
+        for push in result.push:
+            self._add_push_item(push)
+        if self.harvest.found or self.harvest.push_found:
             self.pages.setCurrentIndex(_PAGE_FOUND)
         self._update_batches()
         messages: list[str] = []
@@ -494,9 +502,13 @@ class AddDialog(QDialog):
                     "%n accounts are already in Keyfob and will be skipped.", "", len(duplicates)
                 )
             )
-        if result.repeated and not result.added:
+        for push in result.push:
+            messages.append(
+                self.tr("Found a push sign-in set-up for %1.").replace("%1", push.issuer)
+            )
+        if result.repeated and not result.added and not result.push:
             messages.append(self.tr("Already in the list below."))
-        if result.not_otp and not result.added:
+        if result.not_otp and not result.added and not result.push:
             messages.append(
                 self.tr("A QR code was found, but it is not a two-factor setup code.")
                 if result.not_otp == 1
@@ -509,7 +521,7 @@ class AddDialog(QDialog):
         if not messages:
             messages.append(nothing)
             problem = True
-        self._say(" ".join(messages), problem=problem and not new)
+        self._say(" ".join(messages), problem=problem and not new and not result.push)
         self._update_add_button()
 
     def _add_item(self, found: Found) -> None:
@@ -534,6 +546,43 @@ class AddDialog(QDialog):
             )
             item.setCheckState(Qt.CheckState.Checked)
         self.found_list.addItem(item)
+
+    def _add_push_item(self, push: PushFound) -> None:
+        item = QListWidgetItem(
+            self.tr("Set up push sign-in for %1 / %2")
+            .replace("%1", push.issuer)
+            .replace("%2", push.user)
+            + "\n"
+            + self.tr("Approve sign-ins here (server %1)").replace("%1", push.server)
+        )
+        item.setIcon(icon("push"))
+        item.setData(_PUSH_ROLE, self.harvest.push_found.index(push))
+        item.setFlags(
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsUserCheckable
+        )
+        item.setCheckState(Qt.CheckState.Checked)
+        self.found_list.addItem(item)
+
+    def chosen_push(self) -> list[PushFound]:
+        """The push sign-in set-ups checked in the list (none on the manual page)."""
+        if self.pages.currentIndex() == _PAGE_MANUAL:
+            return []
+        chosen = []
+        for row in range(self.found_list.count()):
+            item = self.found_list.item(row)
+            index = item.data(_PUSH_ROLE)
+            if index is not None and item.checkState() == Qt.CheckState.Checked:
+                chosen.append(self.harvest.push_found[int(index)])
+        return chosen
+
+    def _mark_push_sent(self) -> None:
+        for row in range(self.found_list.count()):
+            item = self.found_list.item(row)
+            if item.data(_PUSH_ROLE) is not None and item.checkState() == Qt.CheckState.Checked:
+                item.setCheckState(Qt.CheckState.Unchecked)
+                item.setFlags(Qt.ItemFlag.ItemIsSelectable)
 
     def _update_batches(self) -> None:
         lines = []
@@ -570,25 +619,38 @@ class AddDialog(QDialog):
         chosen = []
         for row in range(self.found_list.count()):
             item = self.found_list.item(row)
-            if item.checkState() == Qt.CheckState.Checked:
-                found = self.harvest.found[int(item.data(Qt.ItemDataRole.UserRole))]
+            position = item.data(Qt.ItemDataRole.UserRole)
+            if position is not None and item.checkState() == Qt.CheckState.Checked:
+                found = self.harvest.found[int(position)]
                 if not found.duplicate:
                     chosen.append(found.account)
         return chosen
 
     def _update_add_button(self) -> None:
         count = len(self.chosen_accounts())
-        self.add_button.setEnabled(count > 0 and not self.busy)
-        self.add_button.setText(
-            self.tr("Add %n accounts", "", count) if count > 1 else self.tr("Add account")
-        )
+        push = len(self.chosen_push())
+        self.add_button.setEnabled(count + push > 0 and not self.busy)
+        if push and not count:
+            self.add_button.setText(self.tr("Set up push sign-in"))
+        else:
+            self.add_button.setText(
+                self.tr("Add %n accounts", "", count) if count > 1 else self.tr("Add account")
+            )
 
     def add_chosen(self) -> None:
         chosen = self.chosen_accounts()
-        if not chosen:
+        push = self.chosen_push()
+        if not chosen and not push:
             return
         incomplete = self.harvest.incomplete_batches()
-        self.accounts_chosen.emit(chosen)
+        if chosen:
+            self.accounts_chosen.emit(chosen)
+        for found in push:
+            self.push_enrollment_chosen.emit(found.text)
+        self._mark_push_sent()
+        if not chosen:
+            self.accept()
+            return
         if incomplete:
             # Added what was read; the window stays so the rest of the export can follow.
             self._mark_added()
@@ -599,9 +661,10 @@ class AddDialog(QDialog):
     def _mark_added(self) -> None:
         for row in range(self.found_list.count()):
             item = self.found_list.item(row)
-            if item.checkState() != Qt.CheckState.Checked:
+            position = item.data(Qt.ItemDataRole.UserRole)
+            if item.checkState() != Qt.CheckState.Checked or position is None:
                 continue
-            found = self.harvest.found[int(item.data(Qt.ItemDataRole.UserRole))]
+            found = self.harvest.found[int(position)]
             found.duplicate = True
             item.setCheckState(Qt.CheckState.Unchecked)
             item.setFlags(Qt.ItemFlag.ItemIsSelectable)

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.core.account import Account
 from app.core.clock import Clock
@@ -26,6 +26,7 @@ from app.ui.unlock_window import UnlockWindow
 if TYPE_CHECKING:
     from app.ui.idle import IdleWatcher
     from app.ui.main_window import MainWindow
+    from app.ui.push_feature import PushFeature
     from app.ui.session_watch import SessionWatcher
     from app.ui.tray import Tray
     from app.ui.vault_watcher import VaultWatcher
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 class Controller(QObject):
     locked = Signal()
     opened = Signal()
+    # A keyfob://enroll link (push sign-in approvals) arrived, and the vault is open: the
+    # push UI connects here. Without a receiver, a note says the desktop cannot enroll yet.
+    enrollment_link_received = Signal(str)
 
     def __init__(
         self,
@@ -67,6 +71,9 @@ class Controller(QObject):
         self.idle: IdleWatcher | None = None
         self.watcher: VaultWatcher | None = None
         self.session: SessionWatcher | None = None
+        self.enrollment_notice: QMessageBox | None = None
+        # Push sign-in: made at the first unlock, kept across locks (requests arrive locked).
+        self.push: PushFeature | None = None
         self.quitting = False
         settings.changed.connect(self._setting_changed)
         # Following the system: re-apply when the desktop switches between light and dark.
@@ -74,11 +81,22 @@ class Controller(QObject):
 
     # --- start and unlock ------------------------------------------------------------------
 
-    def start(self) -> UnlockWindow:
-        window = self._show_unlock()
+    def start(self, *, minimized: bool = False) -> UnlockWindow:
+        """Show the unlock window; `minimized` (autostart) leaves only the tray icon."""
+        window = self._show_unlock(show=not minimized)
         # The tray and the session watcher can wait until the first window is on screen.
         QTimer.singleShot(0, self._start_services)
+        if minimized:
+            QTimer.singleShot(0, self._start_minimized)
         return window
+
+    def _start_minimized(self) -> None:
+        # Without a tray (none yet at login, or none at all) a hidden window could not be
+        # found again: it goes to the taskbar minimised instead.
+        window = self.unlock_window
+        in_tray = self.tray is not None and self.tray.icon.isVisible()
+        if window is not None and not window.isVisible() and not in_tray:
+            window.showMinimized()
 
     def _start_services(self) -> None:
         if self.quitting:
@@ -90,7 +108,7 @@ class Controller(QObject):
             self.session = SessionWatcher(self)
             self.session.session_locked.connect(self._session_locked)
 
-    def _show_unlock(self) -> UnlockWindow:
+    def _show_unlock(self, *, show: bool = True) -> UnlockWindow:
         create = not self.vault_path.exists()
         window = UnlockWindow(
             self.vault_path,
@@ -101,9 +119,10 @@ class Controller(QObject):
         window.unlocked.connect(self._unlocked)
         window.close_requested.connect(self._unlock_closed)
         self.unlock_window = window
-        window.show()
-        window.raise_()
-        window.activateWindow()
+        if show:
+            window.show()
+            window.raise_()
+            window.activateWindow()
         return window
 
     def _unlocked(self, vault: Vault) -> None:
@@ -145,11 +164,53 @@ class Controller(QObject):
             self.idle.set_timeout(self._idle_timeout())
         if self.tray is not None:
             self.tray.rebuild()
-        uris, self._uris = self._uris, []
-        if uris:
-            main.add_from_text("\n".join(uris))
+        self._attach_push(vault, main)
+        self._offer_links()
         self._check_clock()
         self.opened.emit()
+
+    def _attach_push(self, vault: Vault, main: MainWindow) -> None:
+        if self.push is None:
+            from app.ui.push_feature import PushFeature
+
+            self.push = PushFeature(self)
+        self.push.attach(vault, main)
+
+    def open_with_password(self, password: str, done: Callable[[str | None], None]) -> None:
+        """Unlock without the unlock window (approving a push request while locked).
+
+        Then `done(None)`, or `done(message)` saying what was wrong.
+        """
+        if self.vault is not None:
+            done(None)
+            return
+        path = self.vault_path
+
+        def work() -> Vault:
+            from app.vault.store import Vault
+
+            return Vault.open(path, password)
+
+        def opened(vault: Vault) -> None:
+            if self.vault is None:
+                self._unlocked(vault)
+            else:  # unlocked meanwhile through the unlock window
+                vault.lock()
+            done(None)
+
+        def failed(error: BaseException) -> None:
+            from app.vault.errors import VaultAuthError
+
+            if isinstance(error, VaultAuthError):
+                done(self.tr("Wrong password. Try again."))
+            elif isinstance(error, KeyfobError | OSError):
+                done(str(error))
+            else:
+                raise error
+
+        from app.ui.worker import run_in_thread
+
+        run_in_thread(work, opened, failed, owner=self)
 
     def _check_clock(self) -> None:
         """With a clock-check address set, measure the drift once per unlock (warns > 15 s)."""
@@ -193,6 +254,8 @@ class Controller(QObject):
             self.lock()
 
     def _close_vault(self) -> None:
+        if self.push is not None:
+            self.push.before_lock()
         if self.idle is not None:
             self.idle.stop()
         if self.watcher is not None:
@@ -221,6 +284,8 @@ class Controller(QObject):
             if self.unlock_window is not None:
                 self.unlock_window.close_requested.disconnect(self._unlock_closed)
                 self.unlock_window.close()
+            if self.push is not None:
+                self.push.shutdown()
             if self.tray is not None:
                 self.tray.dispose()
             if self.idle is not None:
@@ -243,6 +308,8 @@ class Controller(QObject):
             main.reload()
             if self.tray is not None:
                 self.tray.rebuild()
+            if self.push is not None:
+                self.push.vault_changed()
 
     # --- tray ------------------------------------------------------------------------------
 
@@ -269,12 +336,64 @@ class Controller(QObject):
             )
 
     def show_window(self) -> None:
-        window = self.main_window if self.main_window is not None else self.unlock_window
+        """Bring Keyfob to the front: out of the tray, unminimised, raised and focused."""
+        window: QWidget | None = self.main_window
+        if window is None:
+            window = self.unlock_window
         if window is None:
             window = self._show_unlock()
-        window.showNormal()
+        state = window.windowState()
+        if state & Qt.WindowState.WindowMinimized:
+            # Not showNormal(): a window maximised before it was minimised stays maximised.
+            window.setWindowState(state & ~Qt.WindowState.WindowMinimized)
+        window.show()
         window.raise_()
         window.activateWindow()
+
+    # --- links from the command line, another `keyfob` or the OS ---------------------------
+
+    def open_links(self, links: list[str], *, show: bool = True) -> None:
+        """Offer otpauth:// links in the add window and hand keyfob:// ones to push.
+
+        Locked, they wait for the unlock; the window comes to the front either way (unless
+        `show` is False and there is nothing to offer: `keyfob --minimized` at login).
+        """
+        self._uris.extend(links)
+        if show or links:
+            self.show_window()
+        if self.main_window is not None:
+            self._offer_links()
+
+    def _offer_links(self) -> None:
+        main = self.main_window
+        if main is None or not self._uris:
+            return
+        links, self._uris = self._uris, []
+        accounts = [link for link in links if not link.lower().startswith("keyfob:")]
+        if accounts:
+            main.add_from_text("\n".join(accounts))
+        for link in links:
+            if link.lower().startswith("keyfob:"):
+                self._enrollment_link(link)
+
+    def _enrollment_link(self, link: str) -> None:
+        signal = QMetaMethod.fromSignal(self.enrollment_link_received)
+        if self.isSignalConnected(signal):
+            self.enrollment_link_received.emit(link)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("Push sign-in approval"),
+            self.tr(
+                "This link enrolls Keyfob for approving sign-ins by push. The desktop app "
+                "cannot enroll yet; for now, use the command line: keyfob push enroll 'LINK'."
+            ),
+            QMessageBox.StandardButton.Ok,
+            self.main_window,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.enrollment_notice = box
 
     def copy_favourite(self, uuid: str) -> None:
         main = self.main_window

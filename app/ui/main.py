@@ -2,37 +2,57 @@
 
 Only what the first window needs is imported here; the vault's crypto, QR decoding, the
 camera and the rest load when first used, so the unlock window appears quickly.
+
+Keyfob runs once per user and vault: when it already runs, `keyfob [LINK]` hands the links
+to it and exits (app.ui.single_instance). `--minimized` (the login autostart) starts in
+the tray; `--self-test` checks that a build can open a vault and show its window, then quits.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTranslator
+from PySide6.QtGui import QFileOpenEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from app.data_files import APP_ID
 from app.ui import crash
 from app.ui.controller import Controller
 from app.ui.resources import app_icon, resource_path
 from app.ui.settings import APPLICATION, ORGANISATION, Settings
 from app.ui.theme import apply_theme
 
+if TYPE_CHECKING:
+    from app.ui.single_instance import InstanceServer
+
+# As app.ui.single_instance.LINK_PREFIXES (importing it would load QtNetwork before the
+# first window); app/__main__.py keeps a copy too, as it must not import Qt at all.
+_LINK_PREFIXES = ("otpauth://", "otpauth-migration://", "keyfob://")
+
 
 @dataclass(frozen=True)
 class Arguments:
     vault: str | None
     uris: list[str]
+    minimized: bool = False
+    self_test: bool = False
 
 
 def parse_arguments(argv: list[str]) -> Arguments:
     parser = argparse.ArgumentParser(prog="keyfob", add_help=False)
     parser.add_argument("--vault", default=None)
+    parser.add_argument("--minimized", action="store_true")
+    parser.add_argument("--self-test", action="store_true")
     parser.add_argument("uris", nargs="*")
     known, _qt_options = parser.parse_known_args(argv)
-    return Arguments(known.vault, [u for u in known.uris if u.lower().startswith("otpauth")])
+    links = [u for u in known.uris if u.lower().startswith(_LINK_PREFIXES)]
+    return Arguments(known.vault, links, known.minimized, known.self_test)
 
 
 def _install_translations(app: QApplication) -> None:
@@ -58,7 +78,8 @@ def make_application() -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationDisplayName("Keyfob")
-    app.setDesktopFileName("keyfob")
+    # The .desktop file's name: Wayland's app id, so the window gets the menu entry's icon.
+    app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)
     return app
@@ -75,12 +96,93 @@ def start(argv: list[str]) -> tuple[QApplication, Controller]:
     from app.vault.paths import resolve_vault_path
 
     controller = Controller(resolve_vault_path(arguments.vault), settings, uris=arguments.uris)
-    controller.start()
+    controller.start(minimized=arguments.minimized)
+    if sys.platform == "darwin":
+        # Only there: a filter on the application sees every event of every widget.
+        app.installEventFilter(LinkEvents(controller))
     return app, controller
 
 
+class LinkEvents(QObject):
+    """macOS opens links (CFBundleURLTypes) with an event to the running app, not argv."""
+
+    def __init__(self, controller: Controller) -> None:
+        super().__init__(controller)
+        self.controller = controller
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            link = event.url().toString()
+            if link.lower().startswith(_LINK_PREFIXES):
+                self.controller.open_links([link])
+                return True
+        return False
+
+
+def _handle_request(controller: Controller, request: object) -> None:
+    from app.ui.single_instance import Request
+
+    if not isinstance(request, Request):
+        return
+    if request.activation_token:
+        # Qt's Wayland window reads this when asked to activate (xdg-activation).
+        os.environ["XDG_ACTIVATION_TOKEN"] = request.activation_token
+    controller.open_links(list(request.links), show=request.show)
+
+
+@dataclass(frozen=True)
+class Running:
+    """A started Keyfob: the application, its controller, and the server for later starts."""
+
+    app: QApplication
+    controller: Controller
+    server: InstanceServer
+
+
+def launch(argv: list[str]) -> Running | int:
+    """Start Keyfob, or hand the links to the Keyfob already running (an exit code then)."""
+    arguments = parse_arguments(argv)
+    if arguments.self_test:
+        from app.ui.self_test import run_self_test
+
+        return run_self_test()
+    from app.ui import single_instance as single
+    from app.vault.paths import resolve_vault_path
+
+    name = single.server_name(resolve_vault_path(arguments.vault))
+    request = single.Request(
+        tuple(arguments.uris),
+        show=not arguments.minimized,
+        activation_token=os.environ.get("XDG_ACTIVATION_TOKEN", ""),
+    )
+    with single.startup_lock(name):
+        outcome = single.hand_off(name, request)
+        if outcome is single.HandOff.DELIVERED:
+            return 0
+        if outcome is single.HandOff.NO_ANSWER:
+            print(
+                "keyfob: Keyfob already runs for this vault but does not answer; "
+                "close it (or end its process) and start again.",
+                file=sys.stderr,
+            )
+            return 1
+        app, controller = start(argv)
+        server = single.InstanceServer(name, controller)
+        server.request_received.connect(functools.partial(_handle_request, controller))
+        if not server.listen():
+            print(
+                "keyfob: cannot listen for links opened later ("
+                + server.server.errorString()
+                + "); they will start another Keyfob.",
+                file=sys.stderr,
+            )
+    return Running(app, controller, server)
+
+
 def run(argv: list[str]) -> int:
-    app, controller = start(argv)
-    code = app.exec()
-    del controller
+    running = launch(argv)
+    if isinstance(running, int):
+        return running
+    code = running.app.exec()
+    running.server.close()
     return code

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QMimeData, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
@@ -57,6 +58,10 @@ from app.ui.settings import Settings, SortMode
 from app.ui.widgets import Toast, heading, muted
 
 if TYPE_CHECKING:
+    from app.ui.backups_dialog import BackupsDialog
+    from app.ui.export_dialog import ExportDialog
+    from app.ui.import_wizard import ImportWizard
+    from app.ui.password_gate import PasswordGate
     from app.vault.content import VaultContent
     from app.vault.store import Vault
 
@@ -111,6 +116,7 @@ class MainWindow(QMainWindow):
     lock_requested = Signal()
     quit_requested = Signal()
     accounts_changed = Signal()
+    push_enroll_requested = Signal(str)  # a keyfob://enroll link chosen in the add window
 
     def __init__(
         self,
@@ -181,6 +187,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self._build_account_actions()
         self._build_add_actions()
+        self._build_transfer_actions()
         self._build_app_actions()
         self._build_sort_menu()
 
@@ -236,6 +243,14 @@ class MainWindow(QMainWindow):
             "keyboard",
         )
 
+    def _build_transfer_actions(self) -> None:
+        self.import_action = self._action(self.tr("&Import accounts…"), self.open_import, "Ctrl+I")
+        self.export_action = self._action(self.tr("&Export accounts…"), self.open_export, "Ctrl+E")
+        self.phone_action = self._action(
+            self.tr("&Transfer to phone…"), self.open_phone_transfer, None, "qr"
+        )
+        self.backups_action = self._action(self.tr("&Backups…"), self.open_backups)
+
     def _build_app_actions(self) -> None:
         self.settings_action = self._action(
             self.tr("&Settings…"),
@@ -282,6 +297,7 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self) -> None:
         header = self._build_header()
+        self.header = header  # push sign-in puts its status button here
 
         self.drift_banner = QLabel()
         self.drift_banner.setObjectName("driftBanner")
@@ -302,6 +318,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(6)
         layout.addLayout(header)
         layout.addWidget(self.drift_banner)
+        layout.addWidget(self._build_backup_banner())
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self.toast = Toast(central)
@@ -311,6 +328,15 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.group_box, self.add_button)
         self.setTabOrder(self.add_button, self.lock_button)
         self.setTabOrder(self.lock_button, self.menu_button)
+
+    def _build_backup_banner(self) -> QWidget:
+        from app.ui.extra_backup import BackupProblemBanner, ExtraBackup
+
+        self.extra_backup = ExtraBackup(self.vault.path, self.settings, self)
+        self.accounts_changed.connect(self.extra_backup.vault_changed)
+        self.backup_banner = BackupProblemBanner(self.extra_backup)
+        self.backup_banner.settings_requested.connect(self.open_settings)
+        return self.backup_banner
 
     def _build_header(self) -> QHBoxLayout:
         self.search = SearchField()
@@ -373,6 +399,14 @@ class MainWindow(QMainWindow):
         self.main_menu.addMenu(self.sort_menu)
         self.main_menu.addAction(self.settings_action)
         self.main_menu.addSeparator()
+        for action in (
+            self.import_action,
+            self.export_action,
+            self.phone_action,
+            self.backups_action,
+        ):
+            self.main_menu.addAction(action)
+        self.main_menu.addSeparator()
         self.main_menu.addAction(self.lock_action)
         self.main_menu.addAction(self.quit_action)
         button.setMenu(self.main_menu)
@@ -412,8 +446,14 @@ class MainWindow(QMainWindow):
         buttons.addWidget(other)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        layout.addSpacing(6)
+        moving = QPushButton(self.tr("Moving from another authenticator? Import its accounts…"))
+        moving.setFlat(True)
+        moving.clicked.connect(self.import_action.trigger)
+        layout.addWidget(moving, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.empty_scan_button = scan
+        self.empty_import_button = moving
         return page
 
     def _connect(self) -> None:
@@ -819,7 +859,8 @@ class MainWindow(QMainWindow):
 
         dialog = PasswordCheckDialog(self, self.vault)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.confirmed.connect(lambda: then(account))
+        # A lock may come while the password is checked: then the answer shows nothing.
+        dialog.confirmed.connect(lambda: None if self.vault.is_locked else then(account))
         dialog.open()
         self.password_dialog = dialog
 
@@ -846,6 +887,7 @@ class MainWindow(QMainWindow):
             )
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.accounts_chosen.connect(self.add_accounts)
+            dialog.push_enrollment_chosen.connect(self.push_enroll_requested)
             dialog.destroyed.connect(lambda: setattr(self, "_add_dialog", None))
             self._add_dialog = dialog
             dialog.open()
@@ -879,9 +921,99 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:
         mime = event.mimeData()
+        files = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        if files:
+            from app.ui.import_plan import claimed_export
+
+            if claimed_export(files):  # another app's export: the import wizard takes it
+                self.open_import(files)
+                event.acceptProposedAction()
+                return
         dialog = self.open_add()
         if dialog.take_mime(mime, self.tr("in what was dropped")):
             event.acceptProposedAction()
+
+    # --- moving accounts: import, export, transfer to phone, backups ------------------------
+
+    def open_import(self, files: list[Path] | None = None) -> ImportWizard:
+        from app.ui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self, self.vault)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.imported.connect(self._imported)
+        wizard.open()
+        self.import_wizard = wizard
+        if files:
+            wizard.take_files(files)
+        return wizard
+
+    def _imported(self, added: list[Account]) -> None:
+        self.reload()
+        if added:
+            row = self.model.row_of(added[-1].uuid)
+            if row is not None:
+                self._select_row(row)
+
+    def open_export(self) -> ExportDialog:
+        from app.ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self, self.vault)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.export_dialog = dialog
+        return dialog
+
+    def open_phone_transfer(self) -> PasswordGate:
+        from app.ui.password_gate import PasswordGate
+
+        gate = PasswordGate(
+            self,
+            self.vault,
+            self.tr("Enter the vault password to show your accounts as QR codes for a phone."),
+            self.tr("Show codes"),
+        )
+        gate.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        gate.confirmed.connect(self._show_phone_transfer)
+        gate.open()
+        self.password_gate = gate
+        return gate
+
+    def _show_phone_transfer(self) -> None:
+        from app.ui.phone_transfer import PhoneTransferDialog
+
+        if self.vault.is_locked:  # locked while the password was checked
+            return
+        dialog = PhoneTransferDialog(self, self.vault.content.accounts)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.phone_dialog = dialog
+
+    def open_backups(self) -> BackupsDialog:
+        from app.ui.backups_dialog import BackupsDialog
+
+        dialog = BackupsDialog(
+            self, self.vault.path, current_count=lambda: len(self.vault.content.accounts)
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(self._backup_restored)
+        dialog.open()
+        self.backups_dialog = dialog
+        return dialog
+
+    def _backup_restored(self) -> None:
+        """A backup became the vault file: show it (or unlock again if it has another key)."""
+        from app.vault.errors import VaultConflictError
+
+        try:
+            self.vault.refresh()
+        except VaultConflictError:
+            self.lock_requested.emit()
+            return
+        except KeyfobError as error:
+            self.show_problem(self.tr("The restored vault cannot be read."), str(error))
+            return
+        self.reload()
+        self.toast.show_message(self.tr("Backup restored."), 3000)
 
     # --- context menu ----------------------------------------------------------------------
 
@@ -922,7 +1054,13 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self, self.settings, self.clock, tray_available=self.tray_available)
+        dialog = SettingsDialog(
+            self,
+            self.settings,
+            self.clock,
+            tray_available=self.tray_available,
+            extra_backup=self.extra_backup,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.drift_measured.connect(self.set_drift)
         dialog.open()

@@ -9,23 +9,21 @@ any screen and follow a light/dark theme switch without being rebuilt.
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from app import data_files
+
 _CURRENT_COLOR = b"currentColor"
 _MAX_PIXMAPS = 32
 
 
 def resources_dir() -> Path:
-    """The resources/ folder: beside `app/` in a checkout, in the bundle when frozen."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent.parent / "resources"
+    """The resources/ folder: in a checkout, the bundle, or a wheel's data files."""
+    return data_files.resources_dir()
 
 
 def resource_path(*parts: str) -> Path:

@@ -44,12 +44,15 @@ _DEFAULTS: dict[str, tuple[Any, type]] = {
     "tray/close_to_tray": (False, bool),
     "time/offset_seconds": (0.0, float),
     "time/check_url": ("", str),
+    "backup/extra_folder": ("", str),
+    "backup/extra_copies": (10, int),
 }
 
 MAX_AUTO_LOCK_MINUTES = 24 * 60
 MAX_CLIPBOARD_SECONDS = 3600
 MAX_NEXT_CODE_SECONDS = 30
 MAX_TIME_OFFSET = 24 * 3600.0
+MAX_EXTRA_COPIES = 100
 
 
 class Settings(QObject):
@@ -200,6 +203,27 @@ class Settings(QObject):
     @time_check_url.setter
     def time_check_url(self, value: str) -> None:
         self._set("time/check_url", str(value).strip())
+
+    # --- the extra backup folder ------------------------------------------------------------
+
+    @property
+    def extra_backup_folder(self) -> str:
+        """A folder (synced, or a USB stick) that gets a copy of the vault after each change
+        ("" = none)."""
+        return str(self._get("backup/extra_folder"))
+
+    @extra_backup_folder.setter
+    def extra_backup_folder(self, value: str) -> None:
+        self._set("backup/extra_folder", str(value).strip())
+
+    @property
+    def extra_backup_copies(self) -> int:
+        """How many copies of the vault the extra folder keeps (the newest)."""
+        return self._number("backup/extra_copies", 1, MAX_EXTRA_COPIES)
+
+    @extra_backup_copies.setter
+    def extra_backup_copies(self, value: int) -> None:
+        self._set("backup/extra_copies", max(1, min(MAX_EXTRA_COPIES, int(value))))
 
     # --- window state (not a preference, but remembered the same way) ----------------------
 

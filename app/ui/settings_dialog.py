@@ -35,6 +35,7 @@ from app.ui.settings import (
 from app.ui.widgets import error_colour, muted
 
 if TYPE_CHECKING:
+    from app.ui.extra_backup import ExtraBackup
     from app.ui.time_check import TimeCheck
 
 
@@ -48,6 +49,7 @@ class SettingsDialog(QDialog):
         clock: Clock,
         *,
         tray_available: bool,
+        extra_backup: ExtraBackup | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -60,6 +62,9 @@ class SettingsDialog(QDialog):
         display = self._display_box()
         tray = self._tray_box(tray_available)
         time_box = self._time_box()
+        from app.ui.extra_backup import ExtraBackupBox
+
+        self.backup_box = ExtraBackupBox(settings, extra_backup)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -67,7 +72,7 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        for box in (security, display, tray, time_box):
+        for box in (security, display, tray, time_box, self.backup_box):
             layout.addWidget(box)
         layout.addWidget(buttons)
 
@@ -234,6 +239,13 @@ class SettingsDialog(QDialog):
                 )
             )
             self.apply_button.setVisible(abs(remaining) >= 1)
+
+    def show_measured_drift(self, drift: float, source: str) -> None:
+        """A drift measured elsewhere (the push server's signed clock), shown as a check's."""
+        self._measured_drift(drift)
+        self.time_result.setText(
+            self.tr("Measured against %1: ").replace("%1", source) + self.time_result.text()
+        )
 
     def _apply_measured(self) -> None:
         if self._measured is not None:

@@ -23,6 +23,7 @@ class Tray(QObject):
     lock_requested = Signal()
     quit_requested = Signal()
     copy_requested = Signal(str)  # uuid
+    message_clicked = Signal()  # a notification (a push sign-in request) was clicked
 
     def __init__(
         self, favourites: Callable[[], list[Account] | None], parent: QObject | None = None
@@ -35,11 +36,17 @@ class Tray(QObject):
         self.icon.setToolTip(self.tr("Keyfob"))
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self.message_clicked)
         self.rebuild()
 
     @staticmethod
     def available() -> bool:
         return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification from the tray icon (when it is shown)."""
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(title, text, app_icon(), 15_000)
 
     def set_visible(self, visible: bool) -> None:
         self.icon.setVisible(visible and self.available())
