@@ -8,12 +8,9 @@ use are reported (never their text, which may hold a secret) and do not stop the
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote
 
 from app.cli.context import Context
 from app.cli.errors import CliError
@@ -25,6 +22,7 @@ from app.formats.base import EntryProblem, Importer, ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError
 from app.formats.exporters.base import Exporter, ExportReport
 from app.formats.exporters.registry import exporter_by_name, exporters
+from app.formats.labels import entry_hint, shown
 from app.qr.decode import decode_image_bytes
 from app.qr.errors import QrError
 from app.vault.content import VaultContent
@@ -43,15 +41,6 @@ _IMAGE_MAGIC = (
     b"II*\x00",
     b"MM\x00*",
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_ISSUER_KEYS = ("issuer", "issuerName", "issuer_name", "service", "serviceName", "title")
-_NAME_KEYS = ("name", "label", "account", "accountName", "account_name", "username", "email")
-
-
-def shown(text: str, limit: int = 80) -> str:
-    """`text` safe for one line of a terminal: no control characters or lone surrogates."""
-    clean = _CONTROL.sub(" ", text).encode("utf-8", "replace").decode("utf-8")
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def shown_path(path: str) -> str:
@@ -202,33 +191,6 @@ def _apply(content: VaultContent, sources: Sequence[_Source]) -> list[_Plan]:
 
 
 # --- reporting -------------------------------------------------------------------------------
-
-
-def entry_hint(raw: str) -> str | None:
-    """Issuer / name of an unusable entry, from its text, to say which one it was.
-
-    Only the label of an otpauth:// URI, or values under name-like keys of a JSON object
-    (and of objects inside it), are used: never the rest, which may hold the secret.
-    """
-    text = raw.strip()
-    if text[:10].lower() == "otpauth://":
-        label = unquote(text[10:].split("?", 1)[0].partition("/")[2]).strip()
-        return shown(label, 60) if label else None
-    if not text.startswith("{"):
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(value, dict):
-        return None
-    objects = [value, *(inner for inner in value.values() if isinstance(inner, dict))]
-    issuers = [o[k] for o in objects for k in _ISSUER_KEYS if isinstance(o.get(k), str)]
-    names = [o[k] for o in objects for k in _NAME_KEYS if isinstance(o.get(k), str)]
-    issuer = next((i.strip() for i in issuers if i.strip()), "")
-    name = next((n.strip() for n in names if n.strip() and n.strip() != issuer), "")
-    hint = " / ".join(part for part in (issuer, name) if part)
-    return shown(hint, 60) if hint else None
 
 
 def _account_json(account: Account) -> dict[str, str]:

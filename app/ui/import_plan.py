@@ -7,16 +7,14 @@ import is all or nothing, and a cancelled wizard leaves the vault as it was.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from app.core.account import Account, new_uuid
+from app.formats.labels import entry_hint, shown
 from app.ui.errors import UiError
 
 if TYPE_CHECKING:
@@ -36,9 +34,6 @@ _IMAGE_MAGIC = (
     b"II*\x00",
     b"MM\x00*",
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_ISSUER_KEYS = ("issuer", "issuerName", "issuer_name", "service", "serviceName", "title")
-_NAME_KEYS = ("name", "label", "account", "accountName", "account_name", "username", "email")
 
 
 class ImportReadError(UiError):
@@ -250,38 +245,3 @@ def add_chosen(content: VaultContent, chosen: Sequence[Account]) -> ImportOutcom
                 content.groups.append(group)
     content.accounts.extend(added)
     return ImportOutcome(added, skipped)
-
-
-# --- naming unusable entries without showing them ------------------------------------------
-# The same rule as the CLI's `entry_hint` (app/ui may not import app/cli): only an otpauth://
-# label, or values under name-like keys of a JSON object, never the rest of the entry, which
-# may hold the secret.
-
-
-def shown(text: str, limit: int = 80) -> str:
-    """`text` safe for one line: no control characters or lone surrogates, cut to `limit`."""
-    clean = _CONTROL.sub(" ", text).encode("utf-8", "replace").decode("utf-8")
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
-
-
-def entry_hint(raw: str) -> str | None:
-    """Issuer / name of an unusable entry, from its text, to say which one it was."""
-    text = raw.strip()
-    if text[:10].lower() == "otpauth://":
-        label = unquote(text[10:].split("?", 1)[0].partition("/")[2]).strip()
-        return shown(label, 60) if label else None
-    if not text.startswith("{"):
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(value, dict):
-        return None
-    objects = [value, *(inner for inner in value.values() if isinstance(inner, dict))]
-    issuers = [o[k] for o in objects for k in _ISSUER_KEYS if isinstance(o.get(k), str)]
-    names = [o[k] for o in objects for k in _NAME_KEYS if isinstance(o.get(k), str)]
-    issuer = next((i.strip() for i in issuers if i.strip()), "")
-    name = next((n.strip() for n in names if n.strip() and n.strip() != issuer), "")
-    hint = " / ".join(part for part in (issuer, name) if part)
-    return shown(hint, 60) if hint else None

@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cli.main import run
-from app.cli.transfer import entry_hint
 from app.core.account import Account, OtpType
 from app.core.migration import migration_problem
 from app.formats import registry
 from app.formats.exporters.aegis import AegisExporter
 from app.formats.exporters.registry import exporter_names
+from app.formats.labels import entry_hint
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
 from tests.cli.conftest import KEYFOB, PASSWORD, Cli, assert_user_error

@@ -19,10 +19,10 @@ from app.formats.errors import ImportFormatError
 from app.formats.exporters.aegis import AegisExporter
 from app.formats.exporters.googleqr import GoogleQrExporter
 from app.formats.exporters.keyfob import KeyfobExporter
+from app.formats.labels import entry_hint
 from app.ui.import_plan import (
     ImportReadError,
     Preview,
-    entry_hint,
     load_files,
     make_preview,
     read_loaded,
