@@ -20,7 +20,8 @@ packages=(python3 python3-venv python3-pip
   xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0)
 if [ "$with_tests" = 1 ]; then
-  packages+=(oathtool xvfb git dbus-daemon desktop-file-utils appstream xdg-utils chromium)
+  # libatomic1: the node binary inside the playwright wheel needs it (a bare Debian lacks it)
+  packages+=(oathtool xvfb git dbus-daemon desktop-file-utils appstream xdg-utils chromium libatomic1)
 fi
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

@@ -46,7 +46,7 @@ from app.ui.enrollment import Found, Harvest, PushFound, TakeResult
 from app.ui.manual_form import ManualEntryForm
 from app.ui.resources import icon
 from app.ui.screen import ScreenSource, decode_images, decode_qimage, grab_screens
-from app.ui.widgets import heading, muted
+from app.ui.widgets import heading, muted, show_check_boxes_on_dark
 from app.ui.worker import run_in_thread
 
 if TYPE_CHECKING:
@@ -194,6 +194,7 @@ class AddDialog(QDialog):
         self.found_list.setIconSize(QSize(32, 32))
         self.found_list.setSpacing(2)
         self.found_list.itemChanged.connect(self._update_add_button)
+        show_check_boxes_on_dark(self.found_list)
         self.batch_label = QLabel()
         self.batch_label.setWordWrap(True)
         self.batch_label.setAccessibleName(self.tr("Export progress"))

@@ -109,9 +109,11 @@ def copy_vault(
     known_digest: bytes | None = None,
     force: bool = False,
 ) -> CopyResult:
-    """Copy the vault file into `folder` unless it already holds this version (or `force`).
+    """Copy the vault file into `folder` unless its newest copy is already this version.
 
-    Raises ExtraBackupError with what to do; never creates `folder`.
+    `force` ("Back up now") looks in the folder instead of trusting `known_digest`, the
+    version copied last time: the folder may have been emptied or swapped since. Raises
+    ExtraBackupError with what to do; never creates `folder`.
     """
     from app.vault.errors import VaultError
     from app.vault.fileio import atomic_write, read_existing
@@ -137,7 +139,7 @@ def copy_vault(
         return CopyResult(None, digest, now)
     tag = _vault_tag(raw)
     copies = extra_copies(folder, vault_path, tag)
-    if not force and copies and _digest_of(copies[0]) == digest:
+    if copies and _digest_of(copies[0]) == digest:
         return CopyResult(None, digest, now)
     stamp = now.strftime(_STAMP)
     for attempt in range(1000):

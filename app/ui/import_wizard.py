@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -42,7 +42,14 @@ from app.ui.import_plan import (
 )
 from app.ui.resources import icon
 from app.ui.warning_box import ORANGE
-from app.ui.widgets import ErrorLabel, PasswordField, heading, is_dark, muted, scaled_font
+from app.ui.widgets import (
+    ErrorLabel,
+    PasswordField,
+    heading,
+    muted,
+    scaled_font,
+    show_check_boxes_on_dark,
+)
 from app.ui.wording import plural
 from app.ui.worker import run_in_thread
 
@@ -221,12 +228,7 @@ class ImportWizard(QDialog):
         self.preview_list.setSpacing(2)
         self.preview_list.setWordWrap(True)
         self.preview_list.itemChanged.connect(self._update_buttons)
-        if is_dark(self.preview_list.palette()):
-            # Fusion outlines check boxes in a darker shade of the window colour: on a dark
-            # theme that outline vanishes and an unchecked box cannot be seen. Lighter here.
-            palette = self.preview_list.palette()
-            palette.setColor(QPalette.ColorRole.Window, QColor("#9aa0a6"))
-            self.preview_list.setPalette(palette)
+        show_check_boxes_on_dark(self.preview_list)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)

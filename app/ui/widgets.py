@@ -25,6 +25,18 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
 
 
+def show_check_boxes_on_dark(widget: QWidget) -> None:
+    """Make unchecked check boxes in `widget` (a list of choices) visible on a dark theme.
+
+    Fusion outlines a check box in a darker shade of the window colour: on a dark theme that
+    outline vanishes and an unchecked box cannot be seen. A lighter window colour fixes it.
+    """
+    if is_dark(widget.palette()):
+        palette = widget.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("#9aa0a6"))
+        widget.setPalette(palette)
+
+
 def error_colour(widget: QWidget) -> str:
     return ERROR_COLOUR_DARK if is_dark(widget.palette()) else ERROR_COLOUR_LIGHT
 
