@@ -23,24 +23,12 @@ from app.formats.errors import ImportFormatError, PasswordRequiredError
 from app.formats.exporters.base import Exporter, ExportReport
 from app.formats.exporters.registry import exporter_by_name, exporters
 from app.formats.labels import entry_hint, shown
+from app.formats.sources import QR_TEXT_NAME, READ_LIMIT, is_image
 from app.qr.decode import decode_image_bytes
 from app.qr.errors import QrError
 from app.vault.content import VaultContent
 
-# The importers refuse anything larger (app.formats._common.MAX_FILE_BYTES); reading one
-# byte more than that is enough for them to say so, without loading a huge file.
-READ_LIMIT = 64 * 1024 * 1024 + 1
 NOTHING_IMPORTED = "nothing was imported"
-
-_IMAGE_MAGIC = (
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"GIF87a",
-    b"GIF89a",
-    b"BM",
-    b"II*\x00",
-    b"MM\x00*",
-)
 
 
 def shown_path(path: str) -> str:
@@ -99,10 +87,6 @@ def _read_bytes(path: Path) -> bytes:
         raise CliError(f"cannot read {name}: {reason}; {NOTHING_IMPORTED}") from None
 
 
-def _is_image(data: bytes) -> bool:
-    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
-
-
 def _qr_texts(name: str, data: bytes) -> list[str]:
     try:
         texts = decode_image_bytes(data)
@@ -140,7 +124,7 @@ def read_sources(
     for file in files:
         path = Path(file)
         data = _read_bytes(path)
-        if _is_image(data):
+        if is_image(data):
             images.append((shown_path(file), data))
         else:
             sources.append(_read_source(shown_path(file), data, path.name, format_name, passwords))
@@ -150,7 +134,7 @@ def read_sources(
         texts = [text for name, data in images for text in _qr_texts(name, data)]
         name = images[0][0] if len(images) == 1 else f"QR codes in {len(images)} images"
         blob = "\n".join(texts).encode("utf-8", "replace")
-        sources.append(_read_source(name, blob, "qr-codes.txt", format_name, passwords))
+        sources.append(_read_source(name, blob, QR_TEXT_NAME, format_name, passwords))
     return sources
 
 

@@ -15,25 +15,12 @@ from typing import TYPE_CHECKING
 
 from app.core.account import Account, new_uuid
 from app.formats.labels import entry_hint, shown
+from app.formats.sources import QR_TEXT_NAME, READ_LIMIT, is_image
 from app.ui.errors import UiError
 
 if TYPE_CHECKING:
     from app.formats.base import EntryProblem, Importer, ImportResult
     from app.vault.content import VaultContent
-
-# The importers refuse files over 64 MiB; one byte more is enough for them to say so.
-READ_LIMIT = 64 * 1024 * 1024 + 1
-QR_TEXT_NAME = "qr-codes.txt"  # what the importers are told the QR codes' text is called
-
-_IMAGE_MAGIC = (
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"GIF87a",
-    b"GIF89a",
-    b"BM",
-    b"II*\x00",
-    b"MM\x00*",
-)
 
 
 class ImportReadError(UiError):
@@ -91,10 +78,6 @@ class ImportOutcome:
 
     added: list[Account]
     skipped: int
-
-
-def is_image(data: bytes) -> bool:
-    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
 def _read(path: Path) -> bytes:
