@@ -855,9 +855,11 @@ class MainWindow(QMainWindow):
         account = self.selected_account()
         if account is None:
             return
-        from app.ui.secret_dialog import PasswordCheckDialog
+        from app.ui.password_gate import PasswordGate
 
-        dialog = PasswordCheckDialog(self, self.vault)
+        dialog = PasswordGate(
+            self, self.vault, self.tr("Enter the vault password to see this account's secret.")
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # A lock may come while the password is checked: then the answer shows nothing.
         dialog.confirmed.connect(lambda: None if self.vault.is_locked else then(account))

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -25,11 +24,10 @@ from PySide6.QtWidgets import (
 from app.core.account import Account
 from app.core.secret import encode_base32
 from app.core.uri import build_otpauth
-from app.ui.widgets import ErrorLabel, PasswordField, code_font, heading, muted
-from app.ui.worker import run_in_thread
+from app.ui.widgets import code_font, heading, muted
 
 if TYPE_CHECKING:
-    from app.vault.store import Vault
+    pass
 
 QUIET_ZONE = 4  # light modules around the code, as the standard asks
 
@@ -37,66 +35,6 @@ QUIET_ZONE = 4  # light modules around the code, as the standard asks
 def grouped_secret(account: Account) -> str:
     text = encode_base32(account.secret)
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
-
-
-class PasswordCheckDialog(QDialog):
-    """Asks for the vault password; `confirmed` when it is right."""
-
-    confirmed = Signal()
-
-    def __init__(self, parent: QWidget | None, vault: Vault) -> None:
-        super().__init__(parent)
-        self._vault = vault
-        self.busy = False
-        self.setWindowTitle(self.tr("Confirm your password"))
-        self.setMinimumWidth(380)
-        text = QLabel(self.tr("Enter the vault password to see this account's secret."))
-        text.setWordWrap(True)
-        self.password = PasswordField(self.tr("Password"), self.tr("Password"))
-        self.error = ErrorLabel()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(self.tr("Continue"))
-        buttons.accepted.connect(self.check)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(self.password)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-        self.password.setFocus()
-
-    def check(self) -> None:
-        if self.busy:
-            return
-        password = self.password.text()
-        if not password:
-            self.error.show_error(self.tr("Enter the password."))
-            return
-        self.busy = True
-        self.ok_button.setEnabled(False)
-        vault = self._vault
-        run_in_thread(
-            lambda: vault.check_password(password), self._checked, self._failed, owner=self
-        )
-
-    def _checked(self, right: object) -> None:
-        self.busy = False
-        self.ok_button.setEnabled(True)
-        if right:
-            self.confirmed.emit()
-            self.accept()
-            return
-        self.error.show_error(self.tr("Wrong password. Try again."))
-        self.password.selectAll()
-        self.password.setFocus()
-
-    def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.ok_button.setEnabled(True)
-        self.error.show_error(str(error))
 
 
 class QrWidget(QWidget):
