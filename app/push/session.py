@@ -144,7 +144,9 @@ class DeviceSession:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_limit = seen_limit
         self._pending: dict[str, Challenge] = {}
-        self._answered: set[str] = set()
+        # Our response to each prompt answered but not yet resolved, as sent: if the socket
+        # drops before the server's `result`, it is sent again at the next `ready`.
+        self._answered: dict[str, str] = {}
         self.state = State.CLOSED
         self.server_offset: int | None = None  # server clock - our clock, from the last hello
 
@@ -156,7 +158,8 @@ class DeviceSession:
         return []
 
     def on_close(self) -> list[Action]:
-        """The socket is gone. Prompts stay answerable once the next connection is ready."""
+        """The socket is gone. Prompts stay answerable once the next connection is ready, and
+        answers still waiting for their result are sent again then."""
         self.state = State.CLOSED
         return []
 
@@ -217,7 +220,11 @@ class DeviceSession:
             return [ProtocolViolation("ready out of turn", True)]
         self.state = State.READY
         self.backoff.reset()
-        return [Connected(ready.server_time, self.server_offset or 0)]
+        # An answer whose result never came may not have reached the server: send it again.
+        # The protocol makes that safe: the first valid response decides, and a replay is
+        # answered with the status the challenge already has, which ends the prompt.
+        resent: list[Action] = [Outgoing(text) for text in self._answered.values()]
+        return [Connected(ready.server_time, self.server_offset or 0), *resent]
 
     def _remember(self, challenge_id: str) -> None:
         self._seen[challenge_id] = None
@@ -244,10 +251,10 @@ class DeviceSession:
         if message.id not in self._pending:
             return []
         if isinstance(message, Result) and message.status is Status.INVALID:
-            self._answered.discard(message.id)
+            self._answered.pop(message.id, None)
             return [AnswerRejected(message.id)]
         del self._pending[message.id]
-        self._answered.discard(message.id)
+        self._answered.pop(message.id, None)
         via: Literal["result", "cancel"] = "result" if isinstance(message, Result) else "cancel"
         return [ChallengeResolved(message.id, message.status, via)]
 
@@ -256,7 +263,7 @@ class DeviceSession:
         over = [c.id for c in self._pending.values() if self.server_now(now) >= c.expires_at]
         for challenge_id in over:
             del self._pending[challenge_id]
-            self._answered.discard(challenge_id)
+            self._answered.pop(challenge_id, None)
         return [ChallengeResolved(cid, Status.EXPIRED, "local") for cid in over]
 
     # -- outgoing --------------------------------------------------------------------------
@@ -289,8 +296,9 @@ class DeviceSession:
                 "ts": int(now),
             },
         )
-        self._answered.add(challenge_id)
-        return Outgoing(canonical(response).decode())
+        sent = canonical(response).decode()
+        self._answered[challenge_id] = sent
+        return Outgoing(sent)
 
 
 class Backoff:

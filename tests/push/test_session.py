@@ -382,3 +382,32 @@ def test_backoff_jitter_uses_the_given_randomness() -> None:
     assert backoff.next_delay() == 1.25
     for _ in range(100):
         assert 0.5 <= Backoff().next_delay() <= 1.0
+
+
+def reconnect(session: DeviceSession) -> list[object]:
+    session.on_close()
+    session.on_open()
+    session.on_message(hello(), NOW)
+    return list(session.on_message(text({"type": "ready", "server_time": NOW}), NOW))
+
+
+def test_an_answer_without_a_result_is_sent_again_after_reconnecting() -> None:
+    session = ready_session()
+    session.on_message(text(challenge()), NOW)
+    sent = session.answer("c_1", Decision.APPROVE, "47", NOW)
+    # The socket drops before the server's result: the same signed response goes again at
+    # the next ready, and its result then ends the prompt.
+    connected, again = reconnect(session)
+    assert isinstance(connected, Connected)
+    assert again == sent
+    [event] = session.on_message(text({"type": "result", "id": "c_1", "status": "approved"}), NOW)
+    assert event == ChallengeResolved("c_1", Status.APPROVED, "result")
+    assert reconnect(session)[1:] == []  # resolved: nothing more to send
+
+
+def test_a_resolved_or_rejected_answer_is_not_sent_again() -> None:
+    session = ready_session()
+    session.on_message(text(challenge()), NOW)
+    session.answer("c_1", Decision.DENY, None, NOW)
+    session.on_message(text({"type": "result", "id": "c_1", "status": "invalid"}), NOW)
+    assert reconnect(session)[1:] == []
