@@ -12,10 +12,17 @@ live in a temporary folder.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QWidget
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,6 +43,30 @@ SAMPLES = [
     ("Mastodon", "@alice@social.example", ("Personal",), False, "totp", 6),
     ("Proton", "alice@proton.me", (), False, "totp", 6),
 ]
+
+
+def settle_and_save(app: QApplication, out: Path, widget: QWidget, name: str) -> None:
+    """Show `widget`, let it lay out and paint, and save it as OUT/NAME.png."""
+    widget.show()
+    for _ in range(5):
+        app.processEvents()
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    print(path)
+
+
+def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Run the event loop until `condition` holds (a worker thread reported) or time is up."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    deadline = time.monotonic() + seconds
+    # A ticking timer bounds each blocking wait, so the deadline is checked even when no
+    # other event comes.
+    tick = QTimer()
+    tick.start(50)
+    while not condition() and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    tick.stop()
 
 
 def main() -> int:
@@ -69,7 +100,6 @@ def main() -> int:
 
 def render(out: Path, temp: Path) -> int:
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QWidget
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(temp / "config"))
@@ -110,13 +140,7 @@ def render(out: Path, temp: Path) -> int:
     vault.add_accounts(accounts)
     empty_vault = Vault.create(temp / "empty.json", "render password", kdf=KdfParams.for_tests())
 
-    def settle(widget: QWidget, name: str) -> None:
-        widget.show()
-        for _ in range(5):
-            app.processEvents()
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(path)
+    settle = functools.partial(settle_and_save, app, out)
 
     clipboard = SecretClipboard(lambda: 30)
     for theme in (Theme.LIGHT, Theme.DARK):
@@ -193,11 +217,8 @@ def render_transfer(out: Path, temp: Path) -> int:
     """The moving-accounts windows, light and dark: the import wizard's preview, the export
     dialog's plaintext warning, Transfer to phone, the backups dialog, and (light) the export
     password, the settings' extra backup box and the main window's backup error."""
-    import time
-    from collections.abc import Callable
 
     from PySide6.QtCore import QSettings, Qt, QTimer
-    from PySide6.QtWidgets import QWidget
 
     temp.mkdir(parents=True, exist_ok=True)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -250,19 +271,9 @@ def render_transfer(out: Path, temp: Path) -> int:
     lines.append("otpauth://totp/Broken:bob?secret=NOT-BASE32-0189&issuer=Broken")
     export_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    def wait(condition: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + 10
-        while not condition() and time.monotonic() < deadline:
-            app.processEvents()
-            time.sleep(0.01)
+    wait = functools.partial(wait_until, app)
 
-    def settle(widget: QWidget, name: str) -> None:
-        widget.show()
-        for _ in range(5):
-            app.processEvents()
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(path)
+    settle = functools.partial(settle_and_save, app, out)
 
     clipboard = SecretClipboard(lambda: 30)
     for theme in (Theme.LIGHT, Theme.DARK):
@@ -328,10 +339,8 @@ def render_push(out: Path, temp: Path) -> int:
     light its "It wasn't me" confirmation, its password page while locked, an outcome, a
     request without number matching; the set-up dialog, the enrollments dialog, the history
     and the main window's status button."""
-    import time
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QWidget
 
     temp.mkdir(parents=True, exist_ok=True)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -429,13 +438,7 @@ def render_push(out: Path, temp: Path) -> int:
         )
         return Prompt(enrollment, challenge, now + left, now + left - 120)
 
-    def settle(widget: QWidget, name: str) -> None:
-        widget.show()
-        for _ in range(5):
-            app.processEvents()
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(path)
+    settle = functools.partial(settle_and_save, app, out)
 
     def fresh_window(prompts: list[Prompt]) -> PromptWindow:
         manager.prompts = prompts

@@ -10,7 +10,6 @@ protocol code and the vault load when a push command runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import socket
@@ -181,6 +180,8 @@ def network_error(url: str, error: BaseException) -> CliError:
 
 
 def cmd_enroll(ctx: Context, uri_text: str, name: str | None) -> int:
+    import asyncio  # here, not at the top: the parser is built for every keyfob command
+
     from app.push.enrollment import finish_registration, parse_enroll_uri, start_registration
 
     uri = parse_enroll_uri(uri_text)  # a bad link fails before any password or network use

@@ -1,17 +1,26 @@
-"""Naming an import entry to people without showing it: an entry's raw text may hold its secret.
+"""Names at the edges of moving accounts: formats as people type them, and import entries
+named without showing them (an entry's raw text may hold its secret).
 
-Shared by the CLI's import report and the desktop import wizard.
+Shared by the importer and exporter registries, the CLI's import report and the wizard.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _ISSUER_KEYS = ("issuer", "issuerName", "issuer_name", "service", "serviceName", "title")
 _NAME_KEYS = ("name", "label", "account", "accountName", "account_name", "username", "email")
+
+
+def format_key(name: str, aliases: Mapping[str, str]) -> str:
+    """A format's registry name from what someone typed: case, spaces, dashes, dots and
+    underscores do not matter, and common other names map through `aliases`."""
+    key = re.sub(r"[\s_\-.]", "", name.lower())
+    return aliases.get(key, key)
 
 
 def shown(text: str, limit: int = 80) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from app.formats._common import check_size
 from app.formats.aegis import AegisImporter
 from app.formats.andotp import AndOtpImporter
@@ -19,6 +17,7 @@ from app.formats.freeotp import FreeOtpImporter
 from app.formats.freeotpplus import FreeOtpPlusImporter
 from app.formats.googleauth import GoogleAuthImporter
 from app.formats.keyfob import KeyfobImporter
+from app.formats.labels import format_key
 from app.formats.microsoft import MicrosoftImporter
 from app.formats.otpauth import OtpauthListImporter
 from app.formats.proton import ProtonImporter
@@ -82,8 +81,7 @@ def names() -> list[str]:
 
 def by_name(name: str) -> Importer:
     """The importer called `name` (case, spaces and dashes do not matter)."""
-    key = re.sub(r"[\s_\-.]", "", name.lower())
-    key = _ALIASES.get(key, key)
+    key = format_key(name, _ALIASES)
     for importer in _IMPORTERS:
         if importer.name == key:
             return importer

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from app.formats.exporters.aegis import AegisExporter
 from app.formats.exporters.base import Exporter, ExportError
 from app.formats.exporters.googleqr import GoogleQrExporter
 from app.formats.exporters.htmlpage import HtmlExporter
 from app.formats.exporters.keyfob import KeyfobExporter
 from app.formats.exporters.uris import UriListExporter
+from app.formats.labels import format_key
 
 _EXPORTERS: tuple[Exporter, ...] = (
     KeyfobExporter(),
@@ -45,8 +44,7 @@ def exporter_names() -> list[str]:
 
 def exporter_by_name(name: str) -> Exporter:
     """The exporter called `name` (case, spaces, dashes and underscores do not matter)."""
-    key = re.sub(r"[\s_\-.]", "", name.lower())
-    key = _ALIASES.get(key, key)
+    key = format_key(name, _ALIASES)
     for exporter in _EXPORTERS:
         if exporter.name == key:
             return exporter
