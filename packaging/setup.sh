@@ -21,7 +21,9 @@ packages=(python3 python3-venv python3-pip
   libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0)
 if [ "$with_tests" = 1 ]; then
   # libatomic1: the node binary inside the playwright wheel needs it (a bare Debian lacks it)
-  packages+=(oathtool xvfb git dbus-daemon desktop-file-utils appstream xdg-utils chromium libatomic1)
+  # postgresql, nginx: the multi-node push server's real database and proxy in tests
+  packages+=(oathtool xvfb git dbus-daemon desktop-file-utils appstream xdg-utils chromium libatomic1
+    postgresql nginx)
 fi
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
