@@ -4,6 +4,10 @@ It dispatches before importing anything heavy: `keyfob code github` must never p
 and the desktop app (no command, or only `--vault`, `--minimized` and otpauth:// or
 keyfob:// links opened from a browser) never loads the CLI. Without a display (an SSH
 session) no command means the command line's help, as a window could not open anyway.
+
+A desktop start first tries to hand its links to a Keyfob already running, still without
+Qt, and restarts itself without them in its arguments when none runs (app/handoff.py): a
+link holds a secret, and a process's arguments are visible to every local user.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import os
 import sys
 
-_LINK_PREFIXES = ("otpauth://", "otpauth-migration://", "keyfob://")
 # --minimized: started at login, into the tray; --self-test: checks a build, then quits.
 _DESKTOP_FLAGS = ("--minimized", "--self-test")
 
@@ -23,15 +26,21 @@ def wants_desktop(args: list[str]) -> bool:
         arg = args[position]
         if arg == "--vault":
             position += 2
-        elif (
-            arg.startswith("--vault=")
-            or arg in _DESKTOP_FLAGS
-            or arg.lower().startswith(_LINK_PREFIXES)
-        ):
+        elif arg.startswith("--vault=") or arg in _DESKTOP_FLAGS or _is_link(arg):
             position += 1
         else:
             return False
     return True
+
+
+def _is_link(arg: str) -> bool:
+    # app.handoff knows the link schemes; no command name has "://", so a CLI command never
+    # imports it (the sockets and hashes it needs are no business of `keyfob code`).
+    if "://" not in arg:
+        return False
+    from app.handoff import is_link
+
+    return is_link(arg)
 
 
 def has_display() -> bool:
@@ -44,9 +53,14 @@ def has_display() -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if wants_desktop(args) and has_display():
+        from app.handoff import desktop_start
+
+        started = desktop_start(args, own_arguments=argv is None)
+        if isinstance(started, int):
+            return started  # the Keyfob already running took it
         from app.ui.main import run as run_desktop
 
-        return run_desktop(args)
+        return run_desktop(started)
     from app.cli.main import run
 
     return run(args)

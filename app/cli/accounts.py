@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 from app.cli.context import Context
 from app.cli.errors import CliError
-from app.cli.output import note, print_json, print_table
+from app.cli.output import note, print_json, print_table, printable
+from app.cli.secret_args import STDIN, global_options, move_off_command_line, uri_lines
 from app.core.account import Account, OtpType
 from app.core.clock import Clock
 from app.core.errors import UriError
@@ -71,17 +72,20 @@ def _describe_batches(batches: list[_Batch]) -> None:
 
 
 def cmd_add(ctx: Context, uris: list[str]) -> int:
-    lines = sys.stdin.read().splitlines() if uris == ["-"] else uris
-    accounts, batches = _read_uris(lines)
+    lines = uri_lines(uris, "otpauth:// URI")
+    accounts, batches = _read_uris(lines)  # bad URIs fail before anything is asked
     if not accounts:
-        raise CliError("no URI given: pass otpauth:// URIs, or - to read them from stdin")
+        raise CliError("no URI given: pipe otpauth:// URIs into `keyfob add -`")
+    # Before the password is asked (the wait), the secrets leave the process's arguments.
+    options = global_options(ctx.vault_option, ctx.password_file)
+    move_off_command_line(uris, [*options, "add", STDIN], "keyfob add -")
     vault = ctx.open_vault()
     result = vault.add_accounts(accounts)
     _describe_batches(batches)
     for account in result.added:
-        print(f"added: {account.label}")
+        print(f"added: {printable(account.label)}")
     for account in result.duplicates:
-        print(f"skipped, already in the vault: {account.label}")
+        print(f"skipped, already in the vault: {printable(account.label)}")
     return 0
 
 
@@ -106,7 +110,7 @@ def cmd_list(ctx: Context, as_json: bool) -> int:
         print_json([_list_entry(a) for a in accounts])
         return 0
     if not accounts:
-        note("The vault has no accounts yet: add one with `keyfob add URI`.")
+        note("The vault has no accounts yet: add one with `keyfob add` or `keyfob import`.")
         return 0
     rows = [[a.issuer, a.name, a.type.value, ", ".join(a.groups), a.uuid[:8]] for a in accounts]
     print_table(rows, ["ISSUER", "NAME", "TYPE", "GROUPS", "ID"])
@@ -164,7 +168,7 @@ def cmd_code(ctx: Context, query: str | None, as_json: bool, at: int | None) -> 
 def _no_match(query: str | None) -> str:
     if query:
         return f"no account matches {query!r}: see `keyfob list`"
-    return "the vault has no accounts yet: add one with `keyfob add URI`"
+    return "the vault has no accounts yet: add one with `keyfob add` or `keyfob import`"
 
 
 def _confirm(question: str) -> bool:
@@ -183,15 +187,16 @@ def cmd_remove(ctx: Context, query: str, yes: bool) -> int:
     if not found:
         raise CliError(_no_match(query))
     if len(found) > 1:
-        names = "; ".join(f"{a.label} [{a.uuid[:8]}]" for a in found[:5])
+        names = "; ".join(f"{printable(a.label)} [{a.uuid[:8]}]" for a in found[:5])
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
         raise CliError(
             f"{query!r} matches {len(found)} accounts ({names}{more}): "
             "be more specific, or give the full id from `keyfob list --json`"
         )
     target = found[0]
-    if not yes and not _confirm(f"Remove {target.label}? (the backups keep it)"):
+    label = printable(target.label)
+    if not yes and not _confirm(f"Remove {label}? (the backups keep it)"):
         raise CliError("not removed")
     removed = vault.remove_account(target.uuid)
-    print(f"removed: {removed.label}")
+    print(f"removed: {printable(removed.label)}")
     return 0

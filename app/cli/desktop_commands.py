@@ -35,6 +35,9 @@ DEFAULTS_SECTION = "[Default Applications]"
 _TOOL_TIMEOUT_S = 30
 # Characters that make the desktop entry spec require an Exec argument to be quoted.
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
+# The longest file name and path (in bytes) that Linux file systems take.
+_NAME_MAX = 255
+_PATH_MAX = 4096
 
 
 class DesktopInstallError(CliError):
@@ -331,6 +334,30 @@ class Installer:
             _run_tool(["update-desktop-database", "-q", str(self.dirs.applications)], self.env)
 
 
+def _vault_for_entry(vault: str) -> str:
+    """--vault as the menu entry will pass it: absolute, and a path a file can have."""
+    path = Path(vault).expanduser().absolute()
+    text = str(path)
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Undecodable bytes in the name: a .desktop file is UTF-8 text and cannot hold them.
+        raise DesktopInstallError(
+            "the vault's path is not valid UTF-8 text, which a menu entry must be: "
+            "rename its folder or file, then run this again"
+        ) from None
+    if any(ord(c) < 0x20 or c == "\x7f" for c in text):
+        raise DesktopInstallError(
+            "the vault's path holds control characters, which a menu entry cannot hold: "
+            "rename its folder or file, then run this again"
+        )
+    # Nothing checks the path now (the vault need not exist yet), so a name no file system
+    # takes would only fail at every start from the menu.
+    if len(raw) >= _PATH_MAX or any(len(os.fsencode(part)) > _NAME_MAX for part in path.parts):
+        raise DesktopInstallError("the vault's path is too long for a file: choose a shorter one")
+    return text
+
+
 def cmd_desktop(action: str, autostart: bool | None, vault: str | None = None) -> int:
     if sys.platform in ("win32", "darwin"):
         raise DesktopInstallError(
@@ -342,7 +369,7 @@ def cmd_desktop(action: str, autostart: bool | None, vault: str | None = None) -
         )
     command = keyfob_command()
     if vault:
-        command += ["--vault", str(Path(vault).expanduser().absolute())]
+        command += ["--vault", _vault_for_entry(vault)]
     installer = Installer(XdgDirs.from_environment(), command, os.environ)
     if action == "install":
         installer.install(autostart)

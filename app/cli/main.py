@@ -1,7 +1,8 @@
 """The command line: argument parsing, dispatch, and errors turned into messages.
 
 Exit codes: 0 success; 1 an error (bad input, wrong password, no match, no vault); 2 usage.
-An error is one line on stderr; a KeyfobError never shows a traceback.
+An error is one line on stderr, whatever the arguments held; a KeyfobError never shows a
+traceback.
 """
 
 from __future__ import annotations
@@ -10,11 +11,34 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from app import __version__
+from app.cli.output import printable
 from app.core.errors import KeyfobError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose errors quote arguments: they are made printable like every message
+    (undecodable bytes, escape sequences). Subcommand parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)}\n")
+
+
+def path_argument(text: str) -> str:
+    """A path or file name as given, refused (a usage error) when no file could have it.
+
+    Empty would quietly mean "the default" or the current folder; a NUL byte ends a path
+    for the system (a shell cannot pass one, but a program calling `run` can)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file")
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL byte")
+    return text
 
 
 def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -24,12 +48,14 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     parser.add_argument(
         "--vault",
         metavar="PATH",
+        type=path_argument,
         default=default,
         help="the vault file (default: $KEYFOB_VAULT, else the per-user data folder)",
     )
     parser.add_argument(
         "--password-file",
         metavar="FILE",
+        type=path_argument,
         default=default,
         help="read the password from the first line of FILE (default: $KEYFOB_PASSWORD_FILE, "
         "else ask)",
@@ -37,14 +63,14 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="keyfob",
         description="Keyfob: two-factor codes from an encrypted vault.",
-        epilog="Examples: keyfob init; keyfob add 'otpauth://totp/...'; keyfob code github",
+        epilog="Examples: keyfob init; keyfob scan qr.png | keyfob add -; keyfob code github",
     )
     parser.add_argument("--version", action="version", version=f"keyfob {__version__}")
     _global_options(parser, top=True)
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _global_options(common, top=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -53,7 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("init", "create a new vault (refuses if one exists)")
     add = command("add", "add accounts from otpauth:// or otpauth-migration:// URIs")
-    add.add_argument("uris", nargs="+", metavar="URI", help="URIs; - reads one a line from stdin")
+    add.add_argument(
+        "uris",
+        nargs="*",
+        metavar="URI",
+        help="- reads URIs from stdin, one a line; with none, a terminal asks for one without "
+        "showing it (a URI given here is visible to other users while the command runs)",
+    )
     listing = command("list", "list the accounts (never their secrets)")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     code = command("code", "show the codes of the accounts matching QUERY")
@@ -64,12 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("query", metavar="QUERY", help="part of the issuer or name, or the id")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     passwd = command("passwd", "change the vault's password")
-    passwd.add_argument("--new-password-file", metavar="FILE", help="read the new password")
+    passwd.add_argument(
+        "--new-password-file", metavar="FILE", type=path_argument, help="read the new password"
+    )
+    passwd.add_argument(
+        "--old-backups",
+        choices=("reencrypt", "delete", "keep"),
+        help="what to do with the backups the old password opens (default: ask on a terminal, "
+        "else keep them and say so)",
+    )
     command("backups", "list the rotating backups")
     restore = command("restore", "restore a backup (the current vault is backed up first)")
-    restore.add_argument("backup", metavar="BACKUP", help="a name from `keyfob backups`")
+    restore.add_argument(
+        "backup", metavar="BACKUP", type=path_argument, help="a name from `keyfob backups`"
+    )
     scan = command("scan", "print the text of every QR code in the images (no vault needed)")
-    scan.add_argument("images", nargs="+", metavar="IMAGE")
+    scan.add_argument("images", nargs="+", metavar="IMAGE", type=path_argument)
     scan.add_argument("--json", action="store_true", help="print a JSON array")
     _transfer_commands(command)
     from app.cli.push_commands import add_push_parser
@@ -87,6 +129,7 @@ def _transfer_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
         "files",
         nargs="*",
         metavar="FILE",
+        type=path_argument,
         help="export files; the QR images of one Google Authenticator export are read together",
     )
     imports.add_argument(
@@ -98,6 +141,7 @@ def _transfer_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
     imports.add_argument(
         "--source-password-file",
         metavar="FILE",
+        type=path_argument,
         help="the password of encrypted files, on the first line of FILE (default: ask)",
     )
     imports.add_argument("--dry-run", action="store_true", help="show what would happen only")
@@ -113,11 +157,16 @@ def _transfer_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
         help="keyfob, aegis (both encrypted), aegis-plain, uris, google-qr, html",
     )
     exports.add_argument(
-        "--out", required=True, metavar="PATH", help="a new file (a folder for google-qr)"
+        "--out",
+        required=True,
+        metavar="PATH",
+        type=path_argument,
+        help="a new file (a folder for google-qr)",
     )
     exports.add_argument(
         "--export-password-file",
         metavar="FILE",
+        type=path_argument,
         help="the export's password, on the first line of FILE (default: ask twice)",
     )
     exports.add_argument(
@@ -137,7 +186,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         handlers = {
             "init": lambda: v.cmd_init(ctx),
-            "passwd": lambda: v.cmd_passwd(ctx, args.new_password_file),
+            "passwd": lambda: v.cmd_passwd(ctx, args.new_password_file, args.old_backups),
             "backups": lambda: v.cmd_backups(ctx),
             "restore": lambda: v.cmd_restore(ctx, args.backup),
         }
@@ -207,7 +256,7 @@ def _guarded(args: argparse.Namespace) -> int:
     try:
         return _dispatch(args)
     except KeyfobError as error:
-        print(f"keyfob: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`keyfob list | head`): not an error worth a message. Point
@@ -218,8 +267,20 @@ def _guarded(args: argparse.Namespace) -> int:
     except OSError as error:
         # Disk full, permission denied, ...: the system's words, without a traceback.
         where = f": {error.filename}" if error.filename else ""
-        print(f"keyfob: {error.strerror or error}{where}", file=sys.stderr)
+        _say(f"{error.strerror or error}{where}")
+        return EXIT_ERROR
+    except ValueError as error:
+        # The os functions refuse a path holding a NUL byte with a bare ValueError. The
+        # parser refuses such arguments, but a name can reach a path by other ways too.
+        if "null" not in str(error):
+            raise
+        _say("a file name holds a NUL byte, which no file can have")
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("keyfob: interrupted", file=sys.stderr)
         return 130
+
+
+def _say(message: str) -> None:
+    """One line on stderr: the message may quote a name, a path or a server's words."""
+    print(f"keyfob: {printable(message)}", file=sys.stderr)

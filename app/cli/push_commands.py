@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import socket
 import sys
 import time
@@ -19,7 +18,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from app.cli.errors import CliError
-from app.cli.output import note, print_json, print_table
+from app.cli.output import has_unsafe, note, print_json, print_table, printable
+from app.cli.push_enrollments import read_enrollments
+from app.cli.secret_args import STDIN, global_options, move_off_command_line, uri_lines
 
 if TYPE_CHECKING:
     from app.cli.context import Context
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from app.vault.store import Vault
 
 HTTP_TIMEOUT: Final = 20.0
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 LISTEN_HELP: Final = """\
 Each sign-in request is printed as a block (site, account, action, context, time left),
@@ -51,7 +51,14 @@ def add_push_parser(push: argparse.ArgumentParser, common: argparse.ArgumentPars
         )
 
     enroll = action("enroll", "register this computer with a site's push server")
-    enroll.add_argument("uri", metavar="URI", help="the keyfob://enroll?... link the site shows")
+    enroll.add_argument(
+        "uri",
+        nargs="?",
+        metavar="URI",
+        help="- reads the keyfob://enroll?... link the site shows from stdin; without it, a "
+        "terminal asks for it without showing it (a link given here is visible to other users "
+        "while the command runs)",
+    )
     enroll.add_argument(
         "--name", metavar="NAME", help="this device's name as the site lists it (default: host)"
     )
@@ -85,28 +92,6 @@ def run_push(ctx: Context, args: argparse.Namespace) -> int:
     return cmd_listen(ctx, args.once)
 
 
-# -- reading the vault's enrollments --------------------------------------------------------
-
-
-def read_enrollments(content: VaultContent) -> list[PushEnrollment]:
-    """The usable enrollments; one the app cannot read is skipped with a note."""
-    from app.push.enrollment import PushEnrollment
-    from app.push.errors import EnrollmentError
-
-    found: list[PushEnrollment] = []
-    for index, raw in enumerate(content.push, start=1):
-        try:
-            found.append(PushEnrollment.from_dict(raw))
-        except EnrollmentError as error:
-            note(f"keyfob: push enrollment {index} in the vault is unreadable and skipped: {error}")
-    return found
-
-
-def clean(text: str) -> str:
-    """Text from a server or a link, safe to print: no terminal control sequences."""
-    return _CONTROL.sub("?", text)
-
-
 def _when(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -116,10 +101,10 @@ def _when(seconds: int) -> str:
 
 def _device_name(name: str | None) -> str:
     if name is not None:
-        if not 1 <= len(name) <= 200 or _CONTROL.search(name):
+        if not 1 <= len(name) <= 200 or has_unsafe(name):
             raise CliError("--name must be 1-200 characters without control characters")
         return name
-    host = clean(socket.gethostname()) or "computer"
+    host = printable(socket.gethostname()) or "computer"
     return f"Keyfob on {host}"[:200]
 
 
@@ -129,7 +114,7 @@ def _refusal(status: int, body: str, headers: dict[str, str], uri: EnrollmentUri
         code = str(json.loads(body).get("error", ""))
     except (ValueError, AttributeError):
         code = ""
-    server = clean(uri.url)
+    server = printable(uri.url)
     messages = {
         404: "the push server does not know this enrollment code: ask the site for a new one",
         401: "the push server refused this enrollment code (wrong secret or signature): "
@@ -143,7 +128,7 @@ def _refusal(status: int, body: str, headers: dict[str, str], uri: EnrollmentUri
         wait = headers.get("Retry-After", "")
         later = f"in {wait} s" if wait.isdigit() else "later"
         return CliError(f"too many enrollments from this address: try again {later}")
-    detail = f" ({clean(code)[:60]})" if code else ""
+    detail = f" ({printable(code)[:60]})" if code else ""
     return CliError(
         f"the push server at {server} answered HTTP {status}{detail}; nothing was saved"
     )
@@ -175,18 +160,29 @@ def network_error(url: str, error: BaseException) -> CliError:
     if isinstance(error, TimeoutError):
         reason = "no answer in time"
     else:
-        reason = clean(str(error).splitlines()[0] if str(error) else type(error).__name__)
-    return CliError(f"cannot reach the push server at {clean(url)}: {reason[:200]}")
+        reason = printable(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    return CliError(f"cannot reach the push server at {printable(url)}: {reason[:200]}")
 
 
-def cmd_enroll(ctx: Context, uri_text: str, name: str | None) -> int:
+def cmd_enroll(ctx: Context, uri_arg: str | None, name: str | None) -> int:
     import asyncio  # here, not at the top: the parser is built for every keyfob command
 
     from app.push.enrollment import finish_registration, parse_enroll_uri, start_registration
 
-    uri = parse_enroll_uri(uri_text)  # a bad link fails before any password or network use
+    given = [] if uri_arg is None else [uri_arg]
+    lines = [line.strip() for line in uri_lines(given, "Enrollment link") if line.strip()]
+    if len(lines) != 1:
+        raise CliError(
+            "give one keyfob://enroll link: pipe it into `keyfob push enroll -`, or run "
+            "`keyfob push enroll` on a terminal and paste it"
+        )
+    uri = parse_enroll_uri(lines[0])  # a bad link fails before any password or network use
     device_name = _device_name(name)
     aiohttp = import_aiohttp()
+    # Before the password is asked (the wait), the link's secret leaves the arguments.
+    again = [*global_options(ctx.vault_option, ctx.password_file), "push", "enroll", STDIN]
+    again += [] if name is None else ["--name", name]
+    move_off_command_line(given, again, "keyfob push enroll -")
     # The password first: a wrong one must not burn the single-use enrollment code.
     vault = ctx.open_vault()
     registration = start_registration(uri, device_name, int(time.time()))
@@ -198,9 +194,9 @@ def cmd_enroll(ctx: Context, uri_text: str, name: str | None) -> int:
         raise _refusal(status, body, headers, uri)
     enrollment = finish_registration(registration, body, int(time.time()))
     _save(vault, enrollment)
-    print(f"enrolled: {clean(enrollment.issuer)}, {clean(enrollment.user)}")
-    print(f"server:   {clean(enrollment.url)}")
-    print(f"device:   {enrollment.device_id} ({clean(enrollment.name)})")
+    print(f"enrolled: {printable(enrollment.issuer)}, {printable(enrollment.user)}")
+    print(f"server:   {printable(enrollment.url)}")
+    print(f"device:   {printable(enrollment.device_id)} ({printable(enrollment.name)})")
     note("keyfob: run `keyfob push listen` (or the Keyfob app) to receive sign-in requests")
     return 0
 
@@ -244,7 +240,8 @@ def cmd_list(ctx: Context, as_json: bool) -> int:
         note("No push enrollments yet: add one with `keyfob push enroll URI`.")
         return 0
     rows = [
-        [e.device_id, clean(e.issuer), clean(e.user), clean(e.url), _when(e.enrolled_at)]
+        # print_table makes every cell printable: these come from the server.
+        [e.device_id, e.issuer, e.user, e.url, _when(e.enrolled_at)]
         for e in enrollments
     ]
     print_table(rows, ["ID", "ISSUER", "USER", "SERVER", "ENROLLED"])
@@ -265,18 +262,22 @@ def _pick(enrollments: list[PushEnrollment], wanted: str) -> PushEnrollment:
     exact = [e for e in enrollments if e.device_id == wanted]
     found = exact or [e for e in enrollments if wanted and e.device_id.startswith(wanted)]
     if not found:
-        raise CliError(f"no push enrollment has the id {clean(wanted)!r}: see `keyfob push list`")
+        raise CliError(
+            f"no push enrollment has the id {printable(wanted)!r}: see `keyfob push list`"
+        )
     if len(found) > 1:
         ids = ", ".join(e.device_id for e in found[:5])
-        raise CliError(f"{clean(wanted)!r} starts {len(found)} enrollment ids ({ids}): give more")
+        raise CliError(
+            f"{printable(wanted)!r} starts {len(found)} enrollment ids ({ids}): give more"
+        )
     return found[0]
 
 
 def cmd_remove(ctx: Context, wanted: str, yes: bool) -> int:
     vault = ctx.open_vault()
     target = _pick(read_enrollments(vault.content), wanted)
-    label = f"{clean(target.issuer)}, {clean(target.user)}"
-    if not yes and not _confirm(f"Forget the push enrollment {label} ({target.device_id})?"):
+    label = f"{printable(target.issuer)}, {printable(target.user)} ({printable(target.device_id)})"
+    if not yes and not _confirm(f"Forget the push enrollment {label}?"):
         raise CliError("not removed")
 
     def change(content: VaultContent) -> None:
@@ -287,7 +288,7 @@ def cmd_remove(ctx: Context, wanted: str, yes: bool) -> int:
         content.push[:] = kept
 
     vault.modify(change)
-    print(f"removed: {label} ({target.device_id})")
+    print(f"removed: {label}")
     note(
         "keyfob: the site still lists this device until it revokes it; "
         "it gets no more requests here"

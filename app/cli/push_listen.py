@@ -25,8 +25,8 @@ import aiohttp
 
 from app.cli.context import Context
 from app.cli.errors import CliError
-from app.cli.output import note
-from app.cli.push_commands import clean, read_enrollments
+from app.cli.output import note, printable
+from app.cli.push_enrollments import read_enrollments
 from app.push.enrollment import PushEnrollment
 from app.push.errors import PushError
 from app.push.messages import MAX_MESSAGE_BYTES, NUMBER_PATTERN, Challenge, Decision, Status
@@ -150,7 +150,7 @@ class Link:
 
     @property
     def label(self) -> str:
-        return f"{clean(self.enrollment.issuer)} ({clean(self.enrollment.user)})"
+        return f"{printable(self.enrollment.issuer)} ({printable(self.enrollment.user)})"
 
 
 @dataclass(eq=False)
@@ -235,9 +235,9 @@ class Listener:
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 delay = link.session.backoff.next_delay()
                 if not link.offline_reported:
-                    reason = clean(str(error).splitlines()[0] if str(error) else "no answer")
+                    reason = printable(str(error).splitlines()[0] if str(error) else "no answer")
                     note(
-                        f"keyfob: cannot reach {clean(url)} for {link.label}: {reason[:160]}; "
+                        f"keyfob: cannot reach {printable(url)} for {link.label}: {reason[:160]}; "
                         f"retrying in {delay:.0f} s"
                     )
                     link.offline_reported = True
@@ -287,7 +287,7 @@ class Listener:
             link.offline_reported = False
             # Whole-second clocks differ by one now and then: only more is worth a word.
             drift = f"; clock drift {action.drift:+d} s" if abs(action.drift) > 1 else ""
-            note(f"keyfob: connected to {clean(link.enrollment.url)} for {link.label}{drift}")
+            note(f"keyfob: connected to {printable(link.enrollment.url)} for {link.label}{drift}")
             if abs(action.drift) > DRIFT_WARNING:
                 note("keyfob: this computer's clock is off; codes may be refused: set the time")
         elif isinstance(action, ChallengeReceived):
@@ -340,17 +340,17 @@ class Listener:
         lines = [
             "",
             f"sign-in request {challenge.id}",
-            f"  site:     {clean(challenge.issuer)}",
-            f"  account:  {clean(challenge.user)}",
-            f"  action:   {clean(challenge.action)}",
+            f"  site:     {printable(challenge.issuer)}",
+            f"  account:  {printable(challenge.user)}",
+            f"  action:   {printable(challenge.action)}",
         ]
         for key, label in CONTEXT_LABELS:
             if challenge.context.get(key):
-                lines.append(f"  {label + ':':<9} {clean(challenge.context[key])}")
+                lines.append(f"  {label + ':':<9} {printable(challenge.context[key])}")
         known = {key for key, _ in CONTEXT_LABELS}
         for key, value in challenge.context.items():
             if key not in known and value:
-                lines.append(f"  {clean(key)[:20]}: {clean(value)}")
+                lines.append(f"  {printable(key)[:20]}: {printable(value)}")
         lines.append(f"  time:     {made} ({left} s left)")
         print("\n".join(lines), flush=True)
 
@@ -361,7 +361,7 @@ class Listener:
             print(flush=True)
             raise CliError("stdin closed before the sign-in request was answered; nothing was sent")
         if self.echo:
-            print(clean(line), flush=True)
+            print(printable(line), flush=True)
         return line.strip()
 
     async def _ask(self, challenge: Challenge) -> tuple[Decision, str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.cli.errors import CliError
-from app.cli.output import note, print_json
+from app.cli.output import note, print_json, printable
 from app.qr.decode import decode_image_file
 
 
@@ -23,5 +23,7 @@ def cmd_scan(images: list[str], as_json: bool) -> int:
         print_json(found)
     else:
         for item in found:
-            print(item["text"])
+            # One code a line, as `keyfob add -` reads them; a QR code's text is anyone's,
+            # so it reaches the terminal without control characters (--json has it exact).
+            print(printable(item["text"]))
     return 0 if found else 1

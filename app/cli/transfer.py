@@ -8,13 +8,19 @@ use are reported (never their text, which may hold a secret) and do not stop the
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.cli.context import Context
 from app.cli.errors import CliError
-from app.cli.output import note, print_json, print_table
+from app.cli.output import note, print_json, print_table, printable
 from app.cli.passwords import prompt, read_password_file
 from app.core.account import Account, new_uuid
 from app.formats import registry
@@ -22,18 +28,20 @@ from app.formats.base import EntryProblem, Importer, ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError
 from app.formats.exporters.base import Exporter, ExportReport
 from app.formats.exporters.registry import exporter_by_name, exporters
-from app.formats.labels import entry_hint, shown
+from app.formats.labels import entry_hint
 from app.formats.sources import QR_TEXT_NAME, READ_LIMIT, is_image
 from app.qr.decode import decode_image_bytes
 from app.qr.errors import QrError
 from app.vault.content import VaultContent
 
 NOTHING_IMPORTED = "nothing was imported"
+# What os.link raises where the file system has no hard links.
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
 
 
 def shown_path(path: str) -> str:
     """A path as given, safe for one line (paths are not cut: people need them whole)."""
-    return shown(path, 4096)
+    return printable(path, 4096)
 
 
 # --- reading the files -----------------------------------------------------------------------
@@ -179,14 +187,19 @@ def _apply(content: VaultContent, sources: Sequence[_Source]) -> list[_Plan]:
 
 def _account_json(account: Account) -> dict[str, str]:
     return {
-        "issuer": shown(account.issuer, 10_000),
-        "name": shown(account.name, 10_000),
+        # Exact: print_json escapes what a terminal must not see.
+        "issuer": account.issuer,
+        "name": account.name,
         "type": account.type.value,
     }
 
 
 def _problem_json(index: int, problem: EntryProblem) -> dict[str, object]:
-    return {"entry": index, "label": entry_hint(problem.raw), "reason": shown(problem.reason, 500)}
+    return {
+        "entry": index,
+        "label": entry_hint(problem.raw),
+        "reason": printable(problem.reason, 500),
+    }
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -199,9 +212,10 @@ def _print_text(plans: Sequence[_Plan], dry_run: bool) -> None:
         source = plan.source
         print(f"{source.name}: {source.importer.title} ({source.importer.name})")
         for account in plan.added:
-            print(f"  {add_word}: {shown(account.label)}")
+            print(f"  {add_word}: {printable(account.label, 80)}")
         for account in plan.duplicates:
-            print(f"  skipped, a duplicate (same secret, issuer and name): {shown(account.label)}")
+            label = printable(account.label, 80)
+            print(f"  skipped, a duplicate (same secret, issuer and name): {label}")
         problems = source.result.problems
         if problems:
             print(f"  could not use {_plural(len(problems), 'entry', 'entries')}:")
@@ -209,7 +223,7 @@ def _print_text(plans: Sequence[_Plan], dry_run: bool) -> None:
             hint = entry_hint(problem.raw)
             # Numbered among the unusable entries: importers do not say where each one was.
             which = f"unusable entry {index}" + (f" ({hint})" if hint else "")
-            print(f"    {which}: {shown(problem.reason, 300)}")
+            print(f"    {which}: {printable(problem.reason, 300)}")
     added = sum(len(p.added) for p in plans)
     duplicates = sum(len(p.duplicates) for p in plans)
     unusable = sum(len(p.source.result.problems) for p in plans)
@@ -309,7 +323,9 @@ def cmd_import(
     return 0
 
 
-def _check_destination(exporter: Exporter, destination: Path, out: str) -> None:
+def _check_destination(exporter: Exporter, destination: Path, out: str) -> bool:
+    """Refuse early (before the password) what cannot be written; publishing checks again.
+    True when the destination is a folder already there (a folder export writes into it)."""
     name = shown_path(out)
     if exporter.folder:
         if destination.exists() and not destination.is_dir():
@@ -320,6 +336,132 @@ def _check_destination(exporter: Exporter, destination: Path, out: str) -> None:
     parent = destination.parent
     if not parent.is_dir():
         raise CliError(f"the folder {shown_path(str(parent))} does not exist")
+    return exporter.folder and destination.is_dir()
+
+
+def _write_new(
+    exporter: Exporter,
+    content: VaultContent,
+    destination: Path,
+    password: str | None,
+    *,
+    out: str,
+    folder_was_there: bool,
+) -> ExportReport:
+    """The export written under its name, never over a file that is there.
+
+    Between the check above and the write, the password is asked and the KDF runs: a file
+    (or a QR image in the folder) can appear meanwhile. So the export is written in a
+    private folder beside the destination, then each file gets its final name with a hard
+    link, which fails when the name is taken; the private folder then goes, whatever happens.
+    """
+    parent = destination.parent
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".keyfob-export-", dir=parent))
+    except OSError as error:
+        raise CliError(f"cannot write into {shown_path(str(parent))}: {_reason(error)}") from None
+    try:
+        staged = staging / "export"
+        report = exporter.write(content.accounts, staged, password, groups=content.groups)
+        if exporter.folder:
+            files = _publish_folder(staged, destination, out, was_there=folder_was_there)
+        else:
+            _publish(staged, destination, out)
+            files = (destination,)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return replace(report, files=files)
+
+
+def _publish_folder(
+    staged: Path, destination: Path, out: str, *, was_there: bool
+) -> tuple[Path, ...]:
+    """Every file of `staged` linked into the folder `destination`: the one chosen, or a new
+    one (never one that appeared meanwhile, which may be someone else's). If one name is
+    taken, the files already linked and the folder made are removed."""
+    names = sorted(path.name for path in staged.iterdir())
+    made = not was_there
+    if was_there:
+        if not destination.is_dir():
+            raise CliError(f"{shown_path(out)} is no longer a folder: nothing was exported")
+        _refuse_earlier_export(destination, names, out)
+    else:
+        try:
+            destination.mkdir(mode=0o700)
+        except FileExistsError:
+            raise CliError(
+                f"{shown_path(out)} appeared meanwhile: it is left as it was, and nothing "
+                "was exported"
+            ) from None
+        except OSError as error:
+            raise CliError(f"cannot make the folder {shown_path(out)}: {_reason(error)}") from None
+    published: list[Path] = []
+    try:
+        for name in names:
+            _publish(staged / name, destination / name, str(destination / name))
+            published.append(destination / name)
+    except BaseException:
+        for path in published:
+            path.unlink(missing_ok=True)
+        if made:
+            with contextlib.suppress(OSError):
+                destination.rmdir()
+        raise
+    return tuple(published)
+
+
+def _refuse_earlier_export(folder: Path, names: Sequence[str], out: str) -> None:
+    """Refuse a folder holding files named as this export's are, numbers aside
+    ("qr-1-of-3.png" beside a new "qr-1-of-2.png"): two exports' images must not mix."""
+    alike = re.compile("|".join(re.sub(r"\d+", r"\\d+", re.escape(n)) for n in names))
+    try:
+        there = os.listdir(folder)
+    except OSError as error:
+        raise CliError(f"cannot read the folder {shown_path(out)}: {_reason(error)}") from None
+    if any(alike.fullmatch(name) for name in there):
+        raise CliError(
+            f"{shown_path(out)} already holds files of an earlier export: choose an empty "
+            "folder, so two exports are not mixed; nothing was exported"
+        )
+
+
+def _publish(staged: Path, destination: Path, out: str) -> None:
+    """`staged` also under the name `destination`, unless that name is taken."""
+    try:
+        _link_or_copy(staged, destination)
+    except FileExistsError:
+        raise CliError(
+            f"{shown_path(out)} appeared while the export was being made: it is left as it "
+            "was, and nothing was exported"
+        ) from None
+    except OSError as error:
+        raise CliError(f"cannot write {shown_path(out)}: {_reason(error)}") from None
+
+
+def _link_or_copy(staged: Path, destination: Path) -> None:
+    try:
+        os.link(staged, destination)
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        _copy_exclusive(staged, destination)  # FAT (USB sticks) and some network disks
+
+
+def _copy_exclusive(source: Path, destination: Path) -> None:
+    """Copy to a new file (refusing an existing name), mode 0600; removed if the copy fails."""
+    fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as target, source.open("rb") as origin:
+            shutil.copyfileobj(origin, target)
+            target.flush()
+            os.fsync(target.fileno())
+    except BaseException:
+        destination.unlink(missing_ok=True)
+        raise
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
 
 
 def _print_export(report: ExportReport, exporter: Exporter, out: str) -> None:
@@ -327,9 +469,9 @@ def _print_export(report: ExportReport, exporter: Exporter, out: str) -> None:
     print(f"Exported {count} to {shown_path(out)} as {exporter.title}.")
     if exporter.folder:
         for path in report.files:
-            print(f"  {shown(path.name)}")
+            print(f"  {printable(path.name, 80)}")
     for item in report.left_out:
-        print(f"  not exported: {shown(item.label)}: {item.reason}")
+        print(f"  not exported: {printable(item.label, 80)}: {printable(item.reason)}")
     for remark in report.notes:
         note(f"Note: {remark}")
     if report.format == "google-qr":
@@ -377,7 +519,7 @@ def cmd_export(
             "make your codes): add --yes-plaintext to go ahead, or use --format aegis or keyfob"
         )
     destination = Path(out)
-    _check_destination(exporter, destination, out)
+    folder_was_there = _check_destination(exporter, destination, out)
     if exporter.plaintext and export_password_file:
         note(f"--export-password-file is not used: the {exporter.name} format is not encrypted")
     vault = ctx.open_vault()
@@ -385,6 +527,8 @@ def cmd_export(
     if not content.accounts:
         raise CliError("the vault has no accounts to export: add some first")
     password = None if exporter.plaintext else _export_password(export_password_file)
-    report = exporter.write(content.accounts, destination, password, groups=content.groups)
+    report = _write_new(
+        exporter, content, destination, password, out=out, folder_was_there=folder_was_there
+    )
     _print_export(report, exporter, out)
     return 0

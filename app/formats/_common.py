@@ -21,6 +21,7 @@ from app.core.errors import AccountError, UriError
 from app.core.secret import decode_base32
 from app.formats.base import EntryProblem, ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import json_from_text, looks_like_json, parse_json, text_or_none
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real export; refused before any parsing
 MAX_ENTRIES = 100_000
@@ -42,14 +43,6 @@ def check_size(data: bytes) -> None:
         )
 
 
-def text_or_none(data: bytes) -> str | None:
-    """The file as UTF-8 text (a leading BOM dropped), or None when it is not."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-
-
 def require_text(data: bytes, what: str) -> str:
     text = text_or_none(data)
     if text is None:
@@ -57,25 +50,14 @@ def require_text(data: bytes, what: str) -> str:
     return text
 
 
-def parse_json(text: str | bytes) -> object:
-    """json.loads that raises only ValueError (deep nesting and huge numbers included)."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
 def json_or_none(data: bytes) -> object | None:
-    """The file parsed as JSON, or None when it is not JSON at all (used by `sniff`)."""
-    if not data or data.lstrip()[:1] not in (b"{", b"[", b"\xef"):
+    """The file parsed as JSON, or None when it is not JSON at all.
+
+    For `read` and `needs_password`; sniffers use the shared SourceView, which parses once.
+    """
+    if not looks_like_json(data):
         return None
-    text = text_or_none(data)
-    if text is None:
-        return None
-    try:
-        return parse_json(text)
-    except ValueError:
-        return None
+    return json_from_text(data, text_or_none(data))
 
 
 def load_json(data: bytes | str, what: str) -> object:

@@ -2,8 +2,11 @@
 
 KDF parameters come from the file, so a hostile file could ask for a derivation that takes
 hours or all the memory: anything beyond the bounds below is refused with ImportFormatError
-before any work is done. Decryption helpers return None when the key is wrong (bad tag or
-padding) and raise ImportFormatError when the parameters themselves are malformed.
+before any work is done. A file can also ask for many derivations, each within bounds (an
+Aegis vault listing a thousand password slots, an Authy file of encrypted tokens): every
+derivation of one import draws on one `KdfBudget`, so their sum is bounded too. Decryption
+helpers return None when the key is wrong (bad tag or padding) and raise ImportFormatError
+when the parameters themselves are malformed.
 """
 
 from __future__ import annotations
@@ -27,21 +30,51 @@ MAX_SCRYPT_P = 16
 MAX_ARGON2_ITERATIONS = 100
 MAX_ARGON2_LANES = 64
 
+# KDF work is counted in units of one scrypt step (scrypt does N x r x p of them), about
+# 0.3 us on the project's 2-core machine. The other KDFs convert at the rates measured there:
+# a PBKDF2 iteration is 1 unit with SHA-256, 2 with SHA-1 (a 32-byte key takes two of its
+# 20-byte blocks) and with SHA-512 (a compression twice as costly); Argon2 is 3 units per KiB
+# per pass. Real backups need far less than the budget: an Aegis slot 2^18 units, andOTP's
+# PBKDF2 about 3 x 10^5, Stratum's Argon2 6 x 10^5, a 10,000-token Authy file 2 x 10^7.
+MAX_IMPORT_KDF_WORK = 1 << 25  # about 10 s of key derivation here, per imported file
+_PBKDF2_UNITS: dict[str, int] = {"sha1": 2, "sha256": 1, "sha512": 2}
+_ARGON2_UNITS_PER_KIB = 3
+
 HashName = Literal["sha1", "sha256", "sha512"]
 
 
-def pbkdf2(password: bytes, salt: bytes, iterations: int, hash_name: HashName) -> bytes:
-    """PBKDF2-HMAC giving a 32-byte key."""
+class KdfBudget:
+    """The key-derivation work one import may still do. Work over it is refused unstarted."""
+
+    def __init__(self, limit: int = MAX_IMPORT_KDF_WORK) -> None:
+        self._left = limit
+
+    def check_ahead(self, work: int) -> None:
+        """Refuse now when `work` more units will not fit: a file's whole plan, before any
+        of it runs, so a file that would go over costs nothing rather than minutes."""
+        if work > self._left:
+            raise ImportFormatError(
+                "the file asks for more key-derivation work than Keyfob does for one import "
+                "(it is damaged, or not a real backup)"
+            )
+
+    def spend(self, work: int) -> None:
+        self.check_ahead(work)
+        self._left -= work
+
+
+def pbkdf2_work(iterations: int, hash_name: HashName) -> int:
+    """The budget units of a PBKDF2 derivation; ImportFormatError when out of bounds."""
     if not 1 <= iterations <= MAX_PBKDF2_ITERATIONS:
         raise ImportFormatError(
             f"the file asks for {iterations} PBKDF2 iterations; Keyfob accepts 1 to "
             f"{MAX_PBKDF2_ITERATIONS} (the file is damaged or not a real backup)"
         )
-    return hashlib.pbkdf2_hmac(hash_name, password, salt, iterations, 32)
+    return iterations * _PBKDF2_UNITS[hash_name]
 
 
-def scrypt(password: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
-    """scrypt giving a 32-byte key."""
+def scrypt_work(n: int, r: int, p: int) -> int:
+    """The budget units of a scrypt derivation; ImportFormatError when out of bounds."""
     power_of_two = n > 1 and n & (n - 1) == 0
     if not (
         power_of_two
@@ -54,18 +87,48 @@ def scrypt(password: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
             "the file asks for scrypt parameters Keyfob does not accept (N must be a power of "
             f"two up to 2^20, at most {MAX_KDF_MEMORY >> 20} MiB of memory)"
         )
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(password)
+    return n * r * p
 
 
-def argon2id(password: bytes, salt: bytes, iterations: int, lanes: int, memory_kib: int) -> bytes:
-    """Argon2id giving a 32-byte key."""
+def argon2_work(iterations: int, lanes: int, memory_kib: int) -> int:
+    """The budget units of an Argon2id derivation; ImportFormatError when out of bounds."""
     if not (
         1 <= iterations <= MAX_ARGON2_ITERATIONS
         and 1 <= lanes <= MAX_ARGON2_LANES
         and 8 * lanes <= memory_kib <= MAX_KDF_MEMORY // 1024
-        and len(salt) >= 8
     ):
         raise ImportFormatError("the file asks for Argon2 parameters Keyfob does not accept")
+    return iterations * memory_kib * _ARGON2_UNITS_PER_KIB
+
+
+def pbkdf2(
+    password: bytes, salt: bytes, iterations: int, hash_name: HashName, *, budget: KdfBudget
+) -> bytes:
+    """PBKDF2-HMAC giving a 32-byte key."""
+    budget.spend(pbkdf2_work(iterations, hash_name))
+    return hashlib.pbkdf2_hmac(hash_name, password, salt, iterations, 32)
+
+
+def scrypt(password: bytes, salt: bytes, n: int, r: int, p: int, *, budget: KdfBudget) -> bytes:
+    """scrypt giving a 32-byte key."""
+    budget.spend(scrypt_work(n, r, p))
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(password)
+
+
+def argon2id(
+    password: bytes,
+    salt: bytes,
+    iterations: int,
+    lanes: int,
+    memory_kib: int,
+    *,
+    budget: KdfBudget,
+) -> bytes:
+    """Argon2id giving a 32-byte key."""
+    work = argon2_work(iterations, lanes, memory_kib)
+    if len(salt) < 8:
+        raise ImportFormatError("the file asks for Argon2 parameters Keyfob does not accept")
+    budget.spend(work)
     return Argon2id(
         salt=salt, length=32, iterations=iterations, lanes=lanes, memory_cost=memory_kib
     ).derive(password)

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from app.core.account import Account
 from app.core.uri import parse_otpauth
 from app.formats._common import Entries
+from app.formats.view import SourceView
 
 OTPAUTH = "otpauth://"
 MIGRATION = "otpauth-migration://"
-
-
-def content_lines(text: str) -> Iterator[str]:
-    """Non-empty lines that are not comments (# or //), stripped."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", "//")):
-            yield stripped
 
 
 def is_otpauth(line: str) -> bool:
@@ -29,15 +22,24 @@ def is_migration(line: str) -> bool:
     return line[: len(MIGRATION)].lower() == MIGRATION
 
 
-def mostly_otpauth(text: str) -> bool:
+def mostly_otpauth(source: SourceView) -> bool:
     """At least one otpauth:// line, and most content lines are otpauth:// URIs.
 
     A few damaged lines keep a file recognisable (they become problems), while a text that
     merely mentions a URI is not taken for a list.
     """
-    lines = list(content_lines(text))
+    if source.folded is None or OTPAUTH not in source.folded:
+        return False  # a whole-text search first: no need to look at each line of most files
+    lines = source.lines
     uris = sum(1 for line in lines if is_otpauth(line))
     return uris > 0 and 2 * uris >= len(lines) and not any(is_migration(line) for line in lines)
+
+
+def has_migration_line(source: SourceView) -> bool:
+    """Whether a content line of the file is an otpauth-migration:// URI."""
+    if source.folded is None or MIGRATION not in source.folded:
+        return False
+    return any(is_migration(line) for line in source.lines)
 
 
 def read_otpauth_lines(

@@ -37,6 +37,8 @@ from app.formats._common import (
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView
+from app.vault.envelope import MAX_PASSWORD_SLOTS
 
 WHAT = "an Aegis vault"
 PASSWORD_SLOT = 1
@@ -44,8 +46,8 @@ SUPPORTED_CONTENT = (1, 2, 3)
 _UNSUPPORTED_TYPES = {"motp": "mOTP", "yandex": "Yandex"}
 
 
-def _outer(data: bytes) -> JsonObject | None:
-    value = json_or_none(data)
+def _outer(value: object) -> JsonObject | None:
+    """The file's outer object (`value`: the file as JSON) when it is an Aegis vault."""
     if not isinstance(value, dict):
         return None
     header = value.get("header")
@@ -92,7 +94,9 @@ def _gcm_params(obj: object, what: str) -> tuple[bytes, bytes]:
     return nonce, tag
 
 
-def _master_key(header: JsonObject, password: str) -> bytes:
+def _password_slots(header: JsonObject) -> list[JsonObject]:
+    """The password slots, at most as many as a Keyfob vault may have: each costs a scrypt
+    run whenever the password is wrong, so a file listing a thousand is refused unread."""
     slots = as_list(header.get("slots"), "the slot list")
     password_slots = [
         as_object(slot, "a slot")
@@ -104,16 +108,44 @@ def _master_key(header: JsonObject, password: str) -> bytes:
             "this Aegis vault has no password slot: it can only be opened on the phone that "
             "made it; export it again from Aegis with a password"
         )
-    for slot in password_slots:
-        salt = hex_decode(req_str(slot, "salt"), "the slot salt")
-        wrapped = hex_decode(req_str(slot, "key"), "the slot key")
-        nonce, tag = _gcm_params(slot.get("key_params"), "the slot key parameters")
+    if len(password_slots) > MAX_PASSWORD_SLOTS:
+        raise ImportFormatError(
+            f"this Aegis vault lists {len(password_slots)} password slots; Aegis writes one "
+            f"and Keyfob tries at most {MAX_PASSWORD_SLOTS} (the file is damaged or was not "
+            "made by Aegis)"
+        )
+    return password_slots
+
+
+def _master_key(header: JsonObject, password: str) -> bytes:
+    slots = _password_slots(header)
+    tries: list[tuple[JsonObject, list[bytes]]] = []
+    for slot in slots:
         candidates = [password.encode("utf-8")]
         if slot.get("repaired") is False and len(candidates[0]) > 64:
             candidates.append(_java_legacy_password(password))
+        tries.append((slot, candidates))
+    # Every derivation a wrong password would cost, checked before the first one runs.
+    budget = _crypto.KdfBudget()
+    budget.check_ahead(
+        sum(
+            len(candidates)
+            * _crypto.scrypt_work(req_int(slot, "n"), req_int(slot, "r"), req_int(slot, "p"))
+            for slot, candidates in tries
+        )
+    )
+    for slot, candidates in tries:
+        salt = hex_decode(req_str(slot, "salt"), "the slot salt")
+        wrapped = hex_decode(req_str(slot, "key"), "the slot key")
+        nonce, tag = _gcm_params(slot.get("key_params"), "the slot key parameters")
         for secret in candidates:
             kek = _crypto.scrypt(
-                secret, salt, req_int(slot, "n"), req_int(slot, "r"), req_int(slot, "p")
+                secret,
+                salt,
+                req_int(slot, "n"),
+                req_int(slot, "r"),
+                req_int(slot, "p"),
+                budget=budget,
             )
             key = _crypto.aes_gcm_open(kek, nonce, wrapped + tag)
             if key is not None:
@@ -217,16 +249,16 @@ class AegisImporter:
     name: ClassVar[str] = "aegis"
     title: ClassVar[str] = "Aegis Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _outer(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _outer(source.json) is not None
 
     def needs_password(self, data: bytes) -> bool:
-        outer = _outer(data)
+        outer = _outer(json_or_none(data))
         return outer is not None and _is_encrypted(outer)
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        outer = _outer(data)
+        outer = _outer(json_or_none(data))
         if outer is None:
             raise ImportFormatError(f"not {WHAT}: no header and db")
         try:

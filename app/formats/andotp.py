@@ -19,7 +19,6 @@ from app.formats._common import (
     algorithm,
     as_object,
     check_size,
-    json_or_none,
     load_json,
     opt_int,
     opt_str,
@@ -27,10 +26,10 @@ from app.formats._common import (
     req_int,
     req_str,
     secret_from_base32,
-    text_or_none,
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView, text_or_none
 
 WHAT = "an andOTP backup"
 NONCE = 12
@@ -39,8 +38,8 @@ TAG = 16
 HEADER = 4 + SALT + NONCE
 
 
-def _plain_list(data: bytes) -> list[object] | None:
-    value = json_or_none(data)
+def _plain_list(value: object) -> list[object] | None:
+    """`value` (the file as JSON) when it is a list of andOTP entries."""
     # An empty list is anybody's: only a list of andOTP entries is claimed.
     if (
         isinstance(value, list)
@@ -59,9 +58,9 @@ def _iterations(data: bytes) -> int:
     return value
 
 
-def _looks_encrypted(data: bytes, filename: str) -> bool:
-    lowered = filename.lower()
-    if len(data) < NONCE + TAG + 2 or text_or_none(data) is not None:
+def _looks_encrypted(source: SourceView) -> bool:
+    data, lowered = source.data, source.filename.lower()
+    if len(data) < NONCE + TAG + 2 or source.text is not None:
         return False
     if lowered.endswith(".aes") or "andotp" in lowered or "otp_accounts" in lowered:
         return True
@@ -78,7 +77,8 @@ def _decrypt(data: bytes, password: str) -> bytes:
     if len(data) >= HEADER + TAG:
         iterations = _iterations(data)
         if 1 <= iterations <= _crypto.MAX_PBKDF2_ITERATIONS:
-            key = _crypto.pbkdf2(secret, data[4 : 4 + SALT], iterations, "sha1")
+            budget = _crypto.KdfBudget()
+            key = _crypto.pbkdf2(secret, data[4 : 4 + SALT], iterations, "sha1", budget=budget)
             new = _crypto.aes_gcm_open(key, data[4 + SALT : HEADER], data[HEADER:])
             if new is not None:
                 return new
@@ -121,8 +121,8 @@ class AndOtpImporter:
     name: ClassVar[str] = "andotp"
     title: ClassVar[str] = "andOTP"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _plain_list(data) is not None or _looks_encrypted(data, filename)
+    def sniff(self, source: SourceView) -> bool:
+        return _plain_list(source.json) is not None or _looks_encrypted(source)
 
     def needs_password(self, data: bytes) -> bool:
         return text_or_none(data) is None

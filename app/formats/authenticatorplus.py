@@ -11,10 +11,11 @@ import zipfile
 import zlib
 from typing import ClassVar
 
-from app.formats._common import Entries, check_size, text_or_none
-from app.formats._uris import content_lines, read_otpauth_lines
+from app.formats._common import Entries, check_size
+from app.formats._uris import read_otpauth_lines
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView, content_lines, text_or_none
 
 WHAT = "an Authenticator Plus backup"
 MEMBER = "Accounts.txt"
@@ -72,8 +73,8 @@ class AuthenticatorPlusImporter:
     name: ClassVar[str] = "authenticatorplus"
     title: ClassVar[str] = "Authenticator Plus"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _member(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _member(source.data) is not None
 
     def needs_password(self, data: bytes) -> bool:
         info = _member(data)

@@ -21,15 +21,14 @@ from app.formats._common import (
     check_size,
     opt_int,
     opt_str,
-    parse_json,
     raw_json,
     req_str,
     secret_from_base32,
-    text_or_none,
 )
 from app.formats._prefs import parse_prefs
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView, parse_json, text_or_none
 
 WHAT = "an Authy tokens file"
 PREF_KEY = "com.authy.storage.tokens.authenticator.key"
@@ -57,12 +56,12 @@ def _encrypted(token: object) -> bool:
     )
 
 
-def _decrypt_secret(token: JsonObject, password: str) -> str | None:
+def _decrypt_secret(token: JsonObject, password: str, budget: _crypto.KdfBudget) -> str | None:
     salt = req_str(token, "salt").encode("utf-8")
     ciphertext = b64decode(req_str(token, "encryptedSecret"), "'encryptedSecret'")
     if not ciphertext or len(ciphertext) % 16:
         raise EntryError("the encrypted secret is damaged")
-    key = _crypto.pbkdf2(password.encode("utf-8"), salt, ITERATIONS, "sha1")
+    key = _crypto.pbkdf2(password.encode("utf-8"), salt, ITERATIONS, "sha1", budget=budget)
     plaintext = _crypto.aes_cbc_open(key, bytes(16), ciphertext)
     text = text_or_none(plaintext) if plaintext is not None else None
     try:
@@ -103,8 +102,8 @@ class AuthyImporter:
     name: ClassVar[str] = "authy"
     title: ClassVar[str] = "Authy"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        prefs = parse_prefs(data)
+    def sniff(self, source: SourceView) -> bool:
+        prefs = source.prefs
         return prefs is not None and PREF_KEY in prefs
 
     def needs_password(self, data: bytes) -> bool:
@@ -121,6 +120,10 @@ class AuthyImporter:
             raise ImportFormatError(f"not {WHAT}: the token list is missing")
         if password is None and any(_encrypted(token) for token in tokens):
             raise PasswordRequiredError("this Authy file has encrypted secrets: give its password")
+        # Each encrypted token costs a PBKDF2 run: a file of very many is refused unstarted.
+        budget = _crypto.KdfBudget()
+        encrypted = sum(1 for token in tokens if _encrypted(token))
+        budget.check_ahead(encrypted * _crypto.pbkdf2_work(ITERATIONS, "sha1"))
         entries = Entries()
         decrypted = failed = 0
         for value in tokens:
@@ -131,7 +134,7 @@ class AuthyImporter:
                 if not _encrypted(token):
                     return _convert(token, req_str(token, "decryptedSecret"))
                 assert password is not None
-                secret = _decrypt_secret(token, password)
+                secret = _decrypt_secret(token, password, budget)
                 if secret is None:
                     failed += 1
                     raise EntryError("the secret does not decrypt with this password")

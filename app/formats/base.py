@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from app.core.account import Account
+from app.formats.view import SourceView
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,12 @@ class Importer(Protocol):
     name: ClassVar[str]  # "aegis": what --from takes
     title: ClassVar[str]  # "Aegis Authenticator": what people are shown
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        """True when the file is this importer's. Never raises; `filename` is only a hint."""
+    def sniff(self, source: SourceView) -> bool:
+        """True when the file is this importer's. Never raises.
+
+        `source` is shared by every importer's sniff (each parse is done once, for all):
+        read it, never change what it holds. Its filename is only a hint.
+        """
         ...
 
     def needs_password(self, data: bytes) -> bool:

@@ -14,6 +14,7 @@ from app.formats._common import Entries, EntryError, check_size, hex_decode
 from app.formats._prefs import parse_prefs
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView
 
 WHAT = "a Battle.net Authenticator settings file"
 PREFIX = "com.blizzard.messenger."
@@ -40,8 +41,8 @@ class BattleNetImporter:
     name: ClassVar[str] = "battlenet"
     title: ClassVar[str] = "Battle.net Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        prefs = parse_prefs(data)
+    def sniff(self, source: SourceView) -> bool:
+        prefs = source.prefs
         return prefs is not None and SECRET_KEY in prefs
 
     def needs_password(self, data: bytes) -> bool:

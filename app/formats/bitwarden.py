@@ -23,18 +23,18 @@ from app.formats._common import (
     json_or_none,
     require_text,
     secret_from_base32,
-    text_or_none,
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView
 
 WHAT = "a Bitwarden export"
 CSV_COLUMN = "login_totp"
 STEAM = "steam://"
 
 
-def _json_export(data: bytes) -> JsonObject | None:
-    value = json_or_none(data)
+def _json_export(value: object) -> JsonObject | None:
+    """`value` (the file as JSON) when it is a Bitwarden JSON export."""
     if (
         isinstance(value, dict)
         and "items" in value
@@ -121,18 +121,17 @@ class BitwardenImporter:
     name: ClassVar[str] = "bitwarden"
     title: ClassVar[str] = "Bitwarden"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        if _json_export(data) is not None:
+    def sniff(self, source: SourceView) -> bool:
+        if _json_export(source.json) is not None:
             return True
-        text = text_or_none(data)
-        return text is not None and _csv_header(text) is not None
+        return source.text is not None and _csv_header(source.text) is not None
 
     def needs_password(self, data: bytes) -> bool:
         return False
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        export = _json_export(data)
+        export = _json_export(json_or_none(data))
         if export is not None:
             return _read_json(export)
         text = require_text(data, WHAT)

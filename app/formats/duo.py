@@ -24,12 +24,13 @@ from app.formats._common import (
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView
 
 WHAT = "a Duo Mobile accounts file"
 
 
-def _accounts(data: bytes) -> list[object] | None:
-    value = json_or_none(data)
+def _accounts(value: object) -> list[object] | None:
+    """The accounts when `value` (the file as JSON) is a Duo Mobile accounts file."""
     if (
         isinstance(value, list)
         and value
@@ -61,15 +62,15 @@ class DuoImporter:
     name: ClassVar[str] = "duo"
     title: ClassVar[str] = "Duo Mobile"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _accounts(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _accounts(source.json) is not None
 
     def needs_password(self, data: bytes) -> bool:
         return False
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        accounts = _accounts(data)
+        accounts = _accounts(json_or_none(data))
         if accounts is None:
             raise ImportFormatError(f"not {WHAT}: no accounts with code generators")
         entries = Entries()

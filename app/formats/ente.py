@@ -19,14 +19,13 @@ from app.formats._common import (
     EntryError,
     check_size,
     json_or_none,
-    parse_json,
     require_text,
-    text_or_none,
 )
-from app.formats._uris import content_lines, is_otpauth, mostly_otpauth
+from app.formats._uris import is_otpauth, mostly_otpauth
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
 from app.formats.otpauth import is_ente
+from app.formats.view import SourceView, content_lines, parse_json
 
 
 def _code_display(uri: str) -> dict[str, object]:
@@ -61,9 +60,8 @@ class EnteImporter:
     name: ClassVar[str] = "ente"
     title: ClassVar[str] = "Ente Auth"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        text = text_or_none(data)
-        return text is not None and mostly_otpauth(text) and is_ente(text)
+    def sniff(self, source: SourceView) -> bool:
+        return mostly_otpauth(source) and is_ente(source)
 
     def needs_password(self, data: bytes) -> bool:
         return False
@@ -77,7 +75,7 @@ class EnteImporter:
                 "again from Ente Auth as plain text"
             )
         text = require_text(data, "an Ente Auth export")
-        lines = list(content_lines(text))
+        lines = content_lines(text)
         if not lines:
             raise ImportFormatError("not an Ente Auth export: the file has no lines")
         entries = Entries()

@@ -25,15 +25,15 @@ from app.formats._common import (
     file_damaged,
     opt_int,
     opt_str,
-    parse_json,
     raw_json,
     req_int,
     req_str,
     signed_bytes,
 )
-from app.formats._prefs import load_prefs, parse_prefs
+from app.formats._prefs import load_prefs
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView, parse_json
 
 WHAT = "a FreeOTP backup"
 _KDFS: dict[str, _crypto.HashName] = {
@@ -146,7 +146,10 @@ def _master_key(entries: dict[str, str], password: str) -> bytes:
     if kdf is None:
         raise ImportFormatError("unsupported key derivation in this FreeOTP backup")
     salt = signed_bytes(master.get("mSalt"), "'mSalt'")
-    kek = _crypto.pbkdf2(password.encode("utf-8"), salt, req_int(master, "mIterations"), kdf)
+    iterations = req_int(master, "mIterations")
+    kek = _crypto.pbkdf2(
+        password.encode("utf-8"), salt, iterations, kdf, budget=_crypto.KdfBudget()
+    )
     key = _unwrap(as_object(master.get("mEncryptedKey"), "the encrypted key"), kek)
     if key is None:
         raise WrongPasswordError("wrong password for this FreeOTP backup")
@@ -192,8 +195,7 @@ def _read_v2(data: bytes, password: str | None) -> ImportResult:
     return entries.result()
 
 
-def _is_v1(data: bytes) -> bool:
-    prefs = parse_prefs(data)
+def _is_v1(prefs: dict[str, str] | None) -> bool:
     return prefs is not None and "tokenOrder" in prefs
 
 
@@ -201,10 +203,10 @@ class FreeOtpImporter:
     name: ClassVar[str] = "freeotp"
     title: ClassVar[str] = "FreeOTP"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        if data.startswith(_javaser.MAGIC):
-            return b"masterKey" in data
-        return _is_v1(data)
+    def sniff(self, source: SourceView) -> bool:
+        if source.data.startswith(_javaser.MAGIC):
+            return b"masterKey" in source.data
+        return _is_v1(source.prefs)
 
     def needs_password(self, data: bytes) -> bool:
         return data.startswith(_javaser.MAGIC)

@@ -17,12 +17,13 @@ from app.formats._common import (
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
 from app.formats.freeotp import ordered, plain_token_account, token_key
+from app.formats.view import SourceView
 
 WHAT = "a FreeOTP+ export"
 
 
-def _export(data: bytes) -> JsonObject | None:
-    value = json_or_none(data)
+def _export(value: object) -> JsonObject | None:
+    """`value` (the file as JSON) when it is a FreeOTP+ export."""
     if isinstance(value, dict) and isinstance(value.get("tokens"), list):
         return value
     return None
@@ -32,15 +33,15 @@ class FreeOtpPlusImporter:
     name: ClassVar[str] = "freeotpplus"
     title: ClassVar[str] = "FreeOTP+"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _export(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _export(source.json) is not None
 
     def needs_password(self, data: bytes) -> bool:
         return False
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        export = _export(data)
+        export = _export(json_or_none(data))
         if export is None:
             raise ImportFormatError(f"not {WHAT}: no token list")
         tokens = export["tokens"]

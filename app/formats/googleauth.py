@@ -19,9 +19,10 @@ from app.core.errors import UriError
 from app.core.migration import MigrationBatch, parse_migration
 from app.formats import _sqlite
 from app.formats._common import Entries, EntryError, check_size, secret_from_base32, to_int
-from app.formats._uris import content_lines, is_migration, is_otpauth, read_otpauth_lines
+from app.formats._uris import has_migration_line, is_migration, is_otpauth, read_otpauth_lines
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView, content_lines
 
 TABLE = "accounts"
 COLUMNS = ["email", "secret", "counter", "type", "issuer", "original_name"]
@@ -125,8 +126,7 @@ def _read_database(data: bytes) -> ImportResult:
     return entries.result()
 
 
-def _is_database(data: bytes) -> bool:
-    schema = _sqlite.schema_or_none(data)
+def _is_database(schema: dict[str, set[str]] | None) -> bool:
     return schema is not None and {"email", "secret"} <= schema.get(TABLE, set())
 
 
@@ -134,14 +134,10 @@ class GoogleAuthImporter:
     name: ClassVar[str] = "googleauth"
     title: ClassVar[str] = "Google Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        if _sqlite.is_sqlite(data):
-            return _is_database(data)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return False
-        return any(is_migration(line) for line in content_lines(text))
+    def sniff(self, source: SourceView) -> bool:
+        if _sqlite.is_sqlite(source.data):
+            return _is_database(source.sqlite_schema)
+        return has_migration_line(source)
 
     def needs_password(self, data: bytes) -> bool:
         return False

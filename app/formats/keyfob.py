@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from app.formats._common import Entries, check_size, json_or_none
+from app.formats._common import Entries, check_size
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView
 from app.vault.content import decode_content
 from app.vault.envelope import FORMAT, decrypt, parse, unwrap_with_password
 from app.vault.errors import VaultAuthError, VaultFormatError
@@ -31,10 +32,10 @@ class KeyfobImporter:
     name: ClassVar[str] = "keyfob"
     title: ClassVar[str] = "Keyfob vault or export"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        if FORMAT.encode("ascii") not in data:
+    def sniff(self, source: SourceView) -> bool:
+        if FORMAT.encode("ascii") not in source.data:
             return False  # cheap test first: most files need not be parsed for this
-        value = json_or_none(data)
+        value = source.json
         return isinstance(value, dict) and value.get("format") == FORMAT
 
     def needs_password(self, data: bytes) -> bool:

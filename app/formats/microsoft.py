@@ -21,6 +21,7 @@ from app.formats._common import (
     to_int,
 )
 from app.formats.base import ImportResult
+from app.formats.view import SourceView
 
 TABLE = "accounts"
 COLUMNS = ["name", "username", "oath_secret_key", "account_type"]
@@ -57,8 +58,8 @@ class MicrosoftImporter:
     name: ClassVar[str] = "microsoft"
     title: ClassVar[str] = "Microsoft Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        schema = _sqlite.schema_or_none(data)
+    def sniff(self, source: SourceView) -> bool:
+        schema = source.sqlite_schema
         return schema is not None and "oath_secret_key" in schema.get(TABLE, set())
 
     def needs_password(self, data: bytes) -> bool:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from app.formats._common import Entries, check_size, require_text, text_or_none
-from app.formats._uris import content_lines, mostly_otpauth, read_otpauth_lines
+from app.formats._common import Entries, check_size, require_text
+from app.formats._uris import mostly_otpauth, read_otpauth_lines
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView, content_lines
 
 ENTE_MARKER = "codedisplay="
 
 
-def is_ente(text: str) -> bool:
-    return ENTE_MARKER in text.lower()
+def is_ente(source: SourceView) -> bool:
+    """Whether the text holds Ente's codeDisplay parameter."""
+    return source.folded is not None and ENTE_MARKER in source.folded
 
 
 def is_winauth_name(filename: str) -> bool:
@@ -28,13 +30,9 @@ class OtpauthListImporter:
     name: ClassVar[str] = "otpauth"
     title: ClassVar[str] = "otpauth:// URI list"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        text = text_or_none(data)
+    def sniff(self, source: SourceView) -> bool:
         return (
-            text is not None
-            and mostly_otpauth(text)
-            and not is_ente(text)
-            and not is_winauth_name(filename)
+            mostly_otpauth(source) and not is_ente(source) and not is_winauth_name(source.filename)
         )
 
     def needs_password(self, data: bytes) -> bool:
@@ -43,7 +41,7 @@ class OtpauthListImporter:
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
         text = require_text(data, "a list of otpauth:// URIs")
-        lines = list(content_lines(text))
+        lines = content_lines(text)
         if not lines:
             raise ImportFormatError("not a list of otpauth:// URIs: the file has no lines")
         entries = Entries()

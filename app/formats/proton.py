@@ -27,13 +27,14 @@ from app.formats._common import (
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView
 
 WHAT = "a Proton Authenticator export"
 STEAM = "steam://"
 
 
-def _export(data: bytes) -> JsonObject | None:
-    value = json_or_none(data)
+def _export(value: object) -> JsonObject | None:
+    """`value` (the file as JSON) when it is a Proton Authenticator export."""
     if not isinstance(value, dict) or "version" not in value:
         return None
     entries = value.get("entries")
@@ -67,15 +68,15 @@ class ProtonImporter:
     name: ClassVar[str] = "proton"
     title: ClassVar[str] = "Proton Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _export(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _export(source.json) is not None
 
     def needs_password(self, data: bytes) -> bool:
         return False
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        export = _export(data)
+        export = _export(json_or_none(data))
         if export is None:
             raise ImportFormatError(f"not {WHAT}: no version and entries")
         try:

@@ -25,6 +25,7 @@ from app.formats.steam import SteamImporter
 from app.formats.stratum import StratumImporter
 from app.formats.totpauthenticator import TotpAuthenticatorImporter
 from app.formats.twofas import TwoFasImporter
+from app.formats.view import SourceView
 from app.formats.winauth import WinAuthImporter
 
 # Sniffers are written to exclude each other; should two still claim a file, the earlier
@@ -92,14 +93,20 @@ def by_name(name: str) -> Importer:
 
 def claimants(data: bytes, filename: str) -> list[Importer]:
     """Every importer whose sniffer claims the file (normally exactly one)."""
-    return [importer for importer in _IMPORTERS if importer.sniff(data, filename)]
+    source = SourceView(data, filename)
+    return [importer for importer in _IMPORTERS if importer.sniff(source)]
 
 
 def detect(data: bytes, filename: str) -> Importer:
-    """The importer the file belongs to; ImportFormatError when no importer knows it."""
+    """The importer the file belongs to; ImportFormatError when no importer knows it.
+
+    Every sniffer sees one SourceView, so the file is parsed (as JSON, XML, text lines, a
+    database) at most once in each way however many importers look at it.
+    """
     check_size(data)
+    source = SourceView(data, filename)
     for importer in _IMPORTERS:
-        if importer.sniff(data, filename):
+        if importer.sniff(source):
             return importer
     raise ImportFormatError(
         "not a format Keyfob knows: choose the app it comes from "

@@ -22,12 +22,13 @@ from app.formats._common import (
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView
 
 WHAT = "a Steam Guard file"
 
 
-def _accounts(data: bytes) -> list[object] | None:
-    value = json_or_none(data)
+def _accounts(value: object) -> list[object] | None:
+    """The accounts when `value` (the file as JSON) is a Steam Guard file."""
     if not isinstance(value, dict):
         return None
     if "shared_secret" in value:
@@ -56,15 +57,15 @@ class SteamImporter:
     name: ClassVar[str] = "steam"
     title: ClassVar[str] = "Steam Guard"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _accounts(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _accounts(source.json) is not None
 
     def needs_password(self, data: bytes) -> bool:
         return False
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        accounts = _accounts(data)
+        accounts = _accounts(json_or_none(data))
         if accounts is None:
             raise ImportFormatError(
                 f"not {WHAT}: no shared_secret (an encrypted Steam Desktop Authenticator "

@@ -31,6 +31,7 @@ from app.formats._common import (
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView
 
 WHAT = "a Stratum backup"
 HEADER = b"AUTHENTICATORPRO"
@@ -40,15 +41,14 @@ _UNSUPPORTED = {3: "mOTP", 5: "Yandex"}
 _ALGORITHMS = {0: Algorithm.SHA1, 1: Algorithm.SHA256, 2: Algorithm.SHA512}
 
 
-def _backup(data: bytes) -> JsonObject | None:
-    value = json_or_none(data)
+def _backup(value: object) -> JsonObject | None:
+    """`value` (the file as JSON) when it is a plain Stratum backup."""
     if isinstance(value, dict) and isinstance(value.get("Authenticators"), list):
         return value
     return None
 
 
-def _is_database(data: bytes) -> bool:
-    schema = _sqlite.schema_or_none(data)
+def _is_database(schema: dict[str, set[str]] | None) -> bool:
     return schema is not None and {"issuer", "secret", "type"} <= schema.get("authenticator", set())
 
 
@@ -160,13 +160,15 @@ def _decrypt(data: bytes, password: str) -> bytes:
         salt, iv, body = data[16:32], data[32:44], data[44:]
         if len(body) < 16:
             raise ImportFormatError("the file is damaged: the encrypted data is cut short")
-        key = _crypto.argon2id(secret, salt, iterations=3, lanes=4, memory_kib=1 << 16)
+        key = _crypto.argon2id(
+            secret, salt, iterations=3, lanes=4, memory_kib=1 << 16, budget=_crypto.KdfBudget()
+        )
         plaintext = _crypto.aes_gcm_open(key, iv, body)
     else:
         salt, iv, body = data[16:36], data[36:52], data[52:]
         if len(iv) < 16:
             raise ImportFormatError("the file is damaged: the encrypted data is cut short")
-        key = _crypto.pbkdf2(secret, salt, 64_000, "sha1")
+        key = _crypto.pbkdf2(secret, salt, 64_000, "sha1", budget=_crypto.KdfBudget())
         plaintext = _crypto.aes_cbc_open(key, iv, body)
         if plaintext is not None and json_or_none(plaintext) is None:
             plaintext = None  # CBC has no tag: a wrong key can still give valid padding
@@ -210,11 +212,11 @@ class StratumImporter:
     name: ClassVar[str] = "stratum"
     title: ClassVar[str] = "Stratum (Authenticator Pro)"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
+    def sniff(self, source: SourceView) -> bool:
         return (
-            data.startswith((HEADER, LEGACY_HEADER))
-            or _backup(data) is not None
-            or _is_database(data)
+            source.data.startswith((HEADER, LEGACY_HEADER))
+            or _backup(source.json) is not None
+            or _is_database(source.sqlite_schema)
         )
 
     def needs_password(self, data: bytes) -> bool:

@@ -24,7 +24,6 @@ from app.formats._common import (
     hex_decode,
     json_or_none,
     opt_str,
-    parse_json,
     raw_json,
     req_int,
     req_str,
@@ -33,6 +32,7 @@ from app.formats._common import (
 from app.formats._prefs import parse_prefs
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView, parse_json
 
 WHAT = "a TOTP Authenticator backup"
 DEFAULT_PASSWORD = "TotpAuthenticator"  # noqa: S105  # the app's own, published by Aegis
@@ -101,10 +101,10 @@ class TotpAuthenticatorImporter:
     name: ClassVar[str] = "totpauthenticator"
     title: ClassVar[str] = "TOTP Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        if _ciphertext(data) is not None:
+    def sniff(self, source: SourceView) -> bool:
+        if _ciphertext(source.data) is not None:
             return True
-        prefs = parse_prefs(data)
+        prefs = source.prefs
         return prefs is not None and PREF_KEY in prefs
 
     def needs_password(self, data: bytes) -> bool:

@@ -32,6 +32,7 @@ from app.formats._common import (
 )
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView
 
 WHAT = "a 2FAS backup"
 ITERATIONS = 10_000
@@ -39,8 +40,8 @@ SUPPORTED_SCHEMAS = range(1, 5)
 _TYPES = {"TOTP": OtpType.TOTP, "HOTP": OtpType.HOTP, "STEAM": OtpType.STEAM}
 
 
-def _backup(data: bytes) -> JsonObject | None:
-    value = json_or_none(data)
+def _backup(value: object) -> JsonObject | None:
+    """`value` (the file as JSON) when it is a 2FAS backup."""
     if isinstance(value, dict) and "schemaVersion" in value and "services" in value:
         return value
     return None
@@ -56,7 +57,9 @@ def _decrypt(blob: str, password: str) -> bytes:
     if len(parts) < 3:
         raise ImportFormatError("the file is damaged: the encrypted services are malformed")
     data, salt, iv = (b64decode(part, "the encrypted services") for part in parts[:3])
-    key = _crypto.pbkdf2(password.encode("utf-8"), salt, ITERATIONS, "sha256")
+    key = _crypto.pbkdf2(
+        password.encode("utf-8"), salt, ITERATIONS, "sha256", budget=_crypto.KdfBudget()
+    )
     plaintext = _crypto.aes_gcm_open(key, iv, data)
     if plaintext is None:
         raise WrongPasswordError("wrong password for this 2FAS backup")
@@ -99,16 +102,16 @@ class TwoFasImporter:
     name: ClassVar[str] = "twofas"
     title: ClassVar[str] = "2FAS Authenticator"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        return _backup(data) is not None
+    def sniff(self, source: SourceView) -> bool:
+        return _backup(source.json) is not None
 
     def needs_password(self, data: bytes) -> bool:
-        backup = _backup(data)
+        backup = _backup(json_or_none(data))
         return backup is not None and _encrypted_part(backup) is not None
 
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
-        backup = _backup(data)
+        backup = _backup(json_or_none(data))
         if backup is None:
             raise ImportFormatError(f"not {WHAT}: no schemaVersion and services")
         try:

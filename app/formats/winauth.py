@@ -12,11 +12,12 @@ import dataclasses
 from typing import ClassVar
 
 from app.core.account import Account
-from app.formats._common import Entries, check_size, require_text, text_or_none
-from app.formats._uris import content_lines, mostly_otpauth, read_otpauth_lines
+from app.formats._common import Entries, check_size, require_text
+from app.formats._uris import mostly_otpauth, read_otpauth_lines
 from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError
 from app.formats.otpauth import is_winauth_name
+from app.formats.view import SourceView, content_lines
 
 
 def _from_winauth(account: Account) -> Account:
@@ -27,9 +28,8 @@ class WinAuthImporter:
     name: ClassVar[str] = "winauth"
     title: ClassVar[str] = "WinAuth"
 
-    def sniff(self, data: bytes, filename: str) -> bool:
-        text = text_or_none(data)
-        return text is not None and is_winauth_name(filename) and mostly_otpauth(text)
+    def sniff(self, source: SourceView) -> bool:
+        return is_winauth_name(source.filename) and mostly_otpauth(source)
 
     def needs_password(self, data: bytes) -> bool:
         return False
@@ -37,7 +37,7 @@ class WinAuthImporter:
     def read(self, data: bytes, password: str | None) -> ImportResult:
         check_size(data)
         text = require_text(data, "a WinAuth export")
-        lines = list(content_lines(text))
+        lines = content_lines(text)
         if not lines:
             raise ImportFormatError("not a WinAuth export: the file has no lines")
         entries = Entries()

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 
 from app.core.account import Account
 from app.ui.settings import SortMode
+from app.ui.widgets import plain_tooltip
 
 ACCOUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 UUID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -193,7 +194,7 @@ class AccountModel(QStringListModel):
         if role == _ACCESSIBLE:
             return self.describe(account) if self.describe is not None else account.label
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(account)
+            return plain_tooltip(_tooltip(account))
         return None
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

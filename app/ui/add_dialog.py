@@ -46,7 +46,7 @@ from app.ui.enrollment import Found, Harvest, PushFound, TakeResult
 from app.ui.manual_form import ManualEntryForm
 from app.ui.resources import icon
 from app.ui.screen import ScreenSource, decode_images, decode_qimage, grab_screens
-from app.ui.widgets import heading, muted, show_check_boxes_on_dark
+from app.ui.widgets import heading, muted, plain_label, show_check_boxes_on_dark
 from app.ui.worker import run_in_thread
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class AddDialog(QDialog):
         self.pages.addWidget(self.camera_view)
         self.pages.addWidget(self._manual_page(now))
 
-        self.status = QLabel()
+        self.status = plain_label()  # names accounts found in codes and links
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Status"))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -195,7 +195,7 @@ class AddDialog(QDialog):
         self.found_list.setSpacing(2)
         self.found_list.itemChanged.connect(self._update_add_button)
         show_check_boxes_on_dark(self.found_list)
-        self.batch_label = QLabel()
+        self.batch_label = plain_label()
         self.batch_label.setWordWrap(True)
         self.batch_label.setAccessibleName(self.tr("Export progress"))
         self.batch_label.hide()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import KeyfobError
-from app.ui.widgets import ErrorLabel, PasswordField, heading, muted
+from app.ui.widgets import ErrorLabel, PasswordField, heading, message_box, muted
 from app.ui.wording import plural
 from app.ui.worker import run_in_thread
 
@@ -350,11 +350,11 @@ class BackupsDialog(QDialog):
         when = local_time(info)
         position = self.backups.index(info)
         count = self.counts[position] if position < len(self.counts) else None
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Question,
             self.tr("Restore a backup"),
             self.tr("Restore the vault as it was on %1?").replace("%1", when),
-            parent=self,
+            self,
         )
         details = []
         if isinstance(count, int):

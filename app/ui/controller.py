@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.ui.tray import Tray
     from app.ui.vault_watcher import VaultWatcher
     from app.vault.kdf import KdfParams
+    from app.vault.revisions import RevisionLog
     from app.vault.store import Vault
 
 
@@ -52,6 +53,7 @@ class Controller(QObject):
         idle_timeout_ms: int | None = None,
         uris: list[str] | None = None,
         watch_session: bool = True,
+        revision_log: RevisionLog | None = None,
     ) -> None:
         super().__init__()
         self.vault_path = vault_path
@@ -62,6 +64,10 @@ class Controller(QObject):
         self._idle_override = idle_timeout_ms
         self._uris = list(uris or [])
         self._watch_session = watch_session
+        # The highest revision seen of each vault (app.vault.revisions); None: not remembered
+        # (the self-test's throwaway vault).
+        self.revision_log = revision_log
+        self.rollback_notice: QMessageBox | None = None
         self.clock = Clock(offset=settings.time_offset)
         self.clipboard = SecretClipboard(lambda: settings.clipboard_clear_seconds, parent=self)
         self.vault: Vault | None = None
@@ -140,6 +146,7 @@ class Controller(QObject):
             camera_check=self.camera_check,
         )
         main.tray_available = self.tray is not None and self.tray.available()
+        main.kdf = self.kdf  # a new password's cost, as for a new vault
         main.lock_requested.connect(self.lock)
         main.quit_requested.connect(self.quit)
         self.main_window = main
@@ -167,7 +174,21 @@ class Controller(QObject):
         self._attach_push(vault, main)
         self._offer_links()
         self._check_clock()
+        self._check_rollback(vault, main)
         self.opened.emit()
+
+    def _check_rollback(self, vault: Vault, main: MainWindow) -> None:
+        """Say so when the vault is older than a version seen before (an old copy put back)."""
+        if self.revision_log is None:
+            return
+        rollback = vault.track_revisions(self.revision_log)
+        if rollback is None:
+            return
+        from app.ui.rollback_notice import RollbackNotice
+
+        notice = RollbackNotice(main, rollback, main.open_backups)
+        notice.open()
+        self.rollback_notice = notice
 
     def _attach_push(self, vault: Vault, main: MainWindow) -> None:
         if self.push is None:
@@ -299,8 +320,17 @@ class Controller(QObject):
         vault, main = self.vault, self.main_window
         if vault is None or main is None:
             return
+        from app.vault.errors import VaultConflictError
+
         try:
             changed = vault.refresh()
+        except VaultConflictError as error:
+            # Another key (the password was changed elsewhere, or another vault restored):
+            # only the password can open it again.
+            self.lock()
+            if self.unlock_window is not None:
+                self.unlock_window.error.show_error(str(error))
+            return
         except KeyfobError as error:
             main.show_problem(self.tr("The vault file changed and cannot be read."), str(error))
             return
@@ -386,7 +416,8 @@ class Controller(QObject):
             self.tr("Push sign-in approval"),
             self.tr(
                 "This link enrolls Keyfob for approving sign-ins by push. The desktop app "
-                "cannot enroll yet; for now, use the command line: keyfob push enroll 'LINK'."
+                "cannot enroll yet; for now, run keyfob push enroll in a terminal and paste the "
+                "link when it asks (never put the link in the command: it holds a secret)."
             ),
             QMessageBox.StandardButton.Ok,
             self.main_window,

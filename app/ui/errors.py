@@ -11,7 +11,3 @@ class UiError(KeyfobError):
 
 class ClockCheckError(UiError):
     """Checking the clock against a web server failed: unreachable, or no Date header."""
-
-
-class HandOffError(UiError):
-    """What another process sent the running Keyfob is not a hand-off request."""

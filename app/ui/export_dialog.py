@@ -37,7 +37,15 @@ from app.ui import strength
 from app.ui.password_gate import PasswordGate
 from app.ui.resources import icon
 from app.ui.warning_box import WarningBox
-from app.ui.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
+from app.ui.widgets import (
+    ErrorLabel,
+    PasswordField,
+    StrengthMeter,
+    heading,
+    message_box,
+    muted,
+    plain_label,
+)
 from app.ui.wording import plural
 from app.ui.worker import run_in_thread
 
@@ -276,14 +284,12 @@ class ExportDialog(QDialog):
         top = QHBoxLayout()
         top.addWidget(symbol, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.result_title, 1)
-        self.result_label = QLabel()
+        self.result_label = plain_label()
         self.result_label.setWordWrap(True)
-        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setAccessibleName(self.tr("What was exported"))
-        self.left_out_label = QLabel()
+        self.left_out_label = plain_label()
         self.left_out_label.setWordWrap(True)
-        self.left_out_label.setTextFormat(Qt.TextFormat.PlainText)
         self.left_out_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.left_out_label.setAccessibleName(self.tr("What was left out"))
         self.result_warning = WarningBox("")
@@ -455,11 +461,11 @@ class ExportDialog(QDialog):
             return
         self.status.clear_error()
         if not self.exporter.folder and path.exists() and self._replace_confirmed != path:
-            box = QMessageBox(
+            box = message_box(
                 QMessageBox.Icon.Question,
                 self.tr("Replace the file?"),
                 self.tr("%1 already exists. Replace it with the export?").replace("%1", path.name),
-                parent=self,
+                self,
             )
             replace = box.addButton(self.tr("Replace"), QMessageBox.ButtonRole.DestructiveRole)
             box.addButton(QMessageBox.StandardButton.Cancel)

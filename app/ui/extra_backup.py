@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import KeyfobError
 from app.ui.errors import UiError
 from app.ui.settings import MAX_EXTRA_COPIES, Settings
-from app.ui.widgets import error_colour, muted
+from app.ui.widgets import error_colour, muted, plain_label, plain_tooltip
 from app.ui.worker import run_in_thread
 
 _STAMP = "%Y%m%d-%H%M%S-%fZ"  # UTC, to the microsecond: names sort by age
@@ -74,8 +74,20 @@ def _vault_tag(raw: bytes) -> str:
         vault_id = parse(raw).vault_id
     except VaultError:
         return "vault"
+    return _tag_of(vault_id)
+
+
+def _tag_of(vault_id: str) -> str:
     tag = re.sub(r"[^0-9a-zA-Z]", "", vault_id)[:8]
     return tag or "vault"
+
+
+def copies_of_vault(folder: Path | None, vault_path: Path, vault_id: str) -> list[Path]:
+    """The copies of the vault `vault_id` in the extra folder (none without a folder): after a
+    password change, those the old password opens are dealt with like the backups."""
+    if folder is None:
+        return []
+    return extra_copies(folder, vault_path, _tag_of(vault_id))
 
 
 def extra_copies(folder: Path, vault_path: Path, vault_tag: str) -> list[Path]:
@@ -276,7 +288,7 @@ class BackupProblemBanner(QFrame):
             "#backupBanner { background: rgba(214, 69, 65, 0.14); border: 1px solid "
             "rgba(214, 69, 65, 0.6); border-radius: 8px; margin: 0 14px; }"
         )
-        self.text = QLabel()
+        self.text = plain_label()  # quotes the folder and the system's error
         self.text.setWordWrap(True)
         self.text.setAccessibleName(self.tr("Backup problem"))
         self.retry_button = QPushButton(self.tr("Back up now"))
@@ -321,7 +333,7 @@ class ExtraBackupBox(QGroupBox):
         self.folder = QLineEdit(settings.extra_backup_folder)
         self.folder.setReadOnly(True)
         self.folder.setPlaceholderText(self.tr("Off: choose a folder"))
-        self.folder.setToolTip(settings.extra_backup_folder)
+        self.folder.setToolTip(plain_tooltip(settings.extra_backup_folder))
         self.folder.setAccessibleName(self.tr("Extra backup folder"))
         self.choose_button = QPushButton(self.tr("C&hoose…"))
         self.choose_button.clicked.connect(self.choose_folder)
@@ -348,7 +360,7 @@ class ExtraBackupBox(QGroupBox):
         self.now_button = QPushButton(self.tr("&Back up now"))
         self.now_button.clicked.connect(self.back_up_now)
         keep.addWidget(self.now_button)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Extra backup status"))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -383,7 +395,7 @@ class ExtraBackupBox(QGroupBox):
     def set_folder(self, folder: str) -> None:
         self.settings.extra_backup_folder = folder
         self.folder.setText(self.settings.extra_backup_folder)
-        self.folder.setToolTip(self.settings.extra_backup_folder)
+        self.folder.setToolTip(plain_tooltip(self.settings.extra_backup_folder))
         self._show_status()
 
     def back_up_now(self) -> None:

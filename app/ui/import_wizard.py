@@ -47,6 +47,8 @@ from app.ui.widgets import (
     PasswordField,
     heading,
     muted,
+    plain_label,
+    plain_tooltip,
     scaled_font,
     show_check_boxes_on_dark,
 )
@@ -117,7 +119,7 @@ class ImportWizard(QDialog):
         self.pages.addWidget(self._preview_page())
         self.pages.addWidget(self._done_page())
 
-        self.status = QLabel()
+        self.status = plain_label()  # names the file; quotes what is wrong with it
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Status"))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -176,7 +178,7 @@ class ImportWizard(QDialog):
         return page
 
     def _password_page(self) -> QWidget:
-        self.file_label = QLabel()
+        self.file_label = plain_label()
         self.file_label.setFont(scaled_font(self.file_label, 1.1, bold=True))
         self.file_label.setWordWrap(True)
         self.format_label = muted()
@@ -209,7 +211,7 @@ class ImportWizard(QDialog):
     def _preview_page(self) -> QWidget:
         self.source_label = muted()
         self.source_label.setAccessibleName(self.tr("File and format"))
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName(self.tr("What the file holds"))
         self.all_button = QPushButton(self.tr("Select &all"))
@@ -242,7 +244,7 @@ class ImportWizard(QDialog):
         symbol = QLabel()
         symbol.setPixmap(icon("check").pixmap(QSize(56, 56), self.devicePixelRatioF()))
         symbol.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.result_label = QLabel()
+        self.result_label = plain_label()
         self.result_label.setFont(scaled_font(self.result_label, 1.15, bold=True))
         self.result_label.setWordWrap(True)
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -505,7 +507,7 @@ class ImportWizard(QDialog):
             for problem in preview.unusable:
                 item = QListWidgetItem(warning, f"{problem.title}\n{problem.reason}")
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                item.setToolTip(problem.reason)
+                item.setToolTip(plain_tooltip(problem.reason))
                 self.preview_list.addItem(item)
         self.preview_list.blockSignals(False)
 

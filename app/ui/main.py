@@ -10,7 +10,6 @@ the tray; `--self-test` checks that a build can open a vault and show its window
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import sys
@@ -21,7 +20,9 @@ from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTranslat
 from PySide6.QtGui import QFileOpenEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from app import handoff
 from app.data_files import APP_ID
+from app.handoff import NO_ANSWER_MESSAGE, is_link, parse_arguments
 from app.ui import crash
 from app.ui.controller import Controller
 from app.ui.resources import app_icon, resource_path
@@ -30,29 +31,6 @@ from app.ui.theme import apply_theme
 
 if TYPE_CHECKING:
     from app.ui.single_instance import InstanceServer
-
-# As app.ui.single_instance.LINK_PREFIXES (importing it would load QtNetwork before the
-# first window); app/__main__.py keeps a copy too, as it must not import Qt at all.
-_LINK_PREFIXES = ("otpauth://", "otpauth-migration://", "keyfob://")
-
-
-@dataclass(frozen=True)
-class Arguments:
-    vault: str | None
-    uris: list[str]
-    minimized: bool = False
-    self_test: bool = False
-
-
-def parse_arguments(argv: list[str]) -> Arguments:
-    parser = argparse.ArgumentParser(prog="keyfob", add_help=False)
-    parser.add_argument("--vault", default=None)
-    parser.add_argument("--minimized", action="store_true")
-    parser.add_argument("--self-test", action="store_true")
-    parser.add_argument("uris", nargs="*")
-    known, _qt_options = parser.parse_known_args(argv)
-    links = [u for u in known.uris if u.lower().startswith(_LINK_PREFIXES)]
-    return Arguments(known.vault, links, known.minimized, known.self_test)
 
 
 def _install_translations(app: QApplication) -> None:
@@ -94,8 +72,14 @@ def start(argv: list[str]) -> tuple[QApplication, Controller]:
     apply_theme(app, settings.theme)
     crash.install()
     from app.vault.paths import resolve_vault_path
+    from app.vault.revisions import RevisionLog
 
-    controller = Controller(resolve_vault_path(arguments.vault), settings, uris=arguments.uris)
+    controller = Controller(
+        resolve_vault_path(arguments.vault),
+        settings,
+        uris=arguments.uris,
+        revision_log=RevisionLog.default(),
+    )
     controller.start(minimized=arguments.minimized)
     if sys.platform == "darwin":
         # Only there: a filter on the application sees every event of every widget.
@@ -113,16 +97,14 @@ class LinkEvents(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
             link = event.url().toString()
-            if link.lower().startswith(_LINK_PREFIXES):
+            if is_link(link):
                 self.controller.open_links([link])
                 return True
         return False
 
 
 def _handle_request(controller: Controller, request: object) -> None:
-    from app.ui.single_instance import Request
-
-    if not isinstance(request, Request):
+    if not isinstance(request, handoff.Request):
         return
     if request.activation_token:
         # Qt's Wayland window reads this when asked to activate (xdg-activation).
@@ -149,22 +131,18 @@ def launch(argv: list[str]) -> Running | int:
     from app.ui import single_instance as single
     from app.vault.paths import resolve_vault_path
 
-    name = single.server_name(resolve_vault_path(arguments.vault))
-    request = single.Request(
+    name = handoff.server_name(resolve_vault_path(arguments.vault))
+    request = handoff.Request(
         tuple(arguments.uris),
         show=not arguments.minimized,
         activation_token=os.environ.get("XDG_ACTIVATION_TOKEN", ""),
     )
     with single.startup_lock(name):
         outcome = single.hand_off(name, request)
-        if outcome is single.HandOff.DELIVERED:
+        if outcome is handoff.HandOff.DELIVERED:
             return 0
-        if outcome is single.HandOff.NO_ANSWER:
-            print(
-                "keyfob: Keyfob already runs for this vault but does not answer; "
-                "close it (or end its process) and start again.",
-                file=sys.stderr,
-            )
+        if outcome is handoff.HandOff.NO_ANSWER:
+            print(NO_ANSWER_MESSAGE, file=sys.stderr)
             return 1
         app, controller = start(argv)
         server = single.InstanceServer(name, controller)

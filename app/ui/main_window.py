@@ -55,14 +55,17 @@ from app.ui.enrollment import looks_like_enrollment
 from app.ui.resources import app_icon, icon
 from app.ui.screen import ScreenSource
 from app.ui.settings import Settings, SortMode
-from app.ui.widgets import Toast, heading, muted
+from app.ui.widgets import Toast, heading, message_box, muted
 
 if TYPE_CHECKING:
     from app.ui.backups_dialog import BackupsDialog
+    from app.ui.change_password import ChangePasswordDialog
     from app.ui.export_dialog import ExportDialog
     from app.ui.import_wizard import ImportWizard
     from app.ui.password_gate import PasswordGate
     from app.vault.content import VaultContent
+    from app.vault.kdf import KdfParams
+    from app.vault.rekey import OldBackup, RetiredKey
     from app.vault.store import Vault
 
 T = TypeVar("T")
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
         self.screen_source = screen_source
         self.camera_check = camera_check
         self.tray_available = False
+        self.kdf: KdfParams | None = None  # a new password's KDF cost; None: the default
         self._touched: dict[str, int] = {}  # last-used times not saved yet
         self._revealed: dict[str, float] = {}
         self._add_dialog: AddDialog | None = None
@@ -260,6 +264,9 @@ class MainWindow(QMainWindow):
         )
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.password_action = self._action(
+            self.tr("Change &password…"), self.open_change_password, None, "lock"
+        )
         self.lock_action = self._action(
             self.tr("&Lock"), self.lock_requested.emit, "Ctrl+L", "lock"
         )
@@ -398,6 +405,7 @@ class MainWindow(QMainWindow):
         self.main_menu = QMenu(self)
         self.main_menu.addMenu(self.sort_menu)
         self.main_menu.addAction(self.settings_action)
+        self.main_menu.addAction(self.password_action)
         self.main_menu.addSeparator()
         for action in (
             self.import_action,
@@ -702,7 +710,7 @@ class MainWindow(QMainWindow):
             self.write(lambda content: None)
 
     def show_problem(self, text: str, details: str = "") -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Keyfob"), text, parent=self)
+        box = message_box(QMessageBox.Icon.Warning, self.tr("Keyfob"), text, self)
         if details:
             box.setInformativeText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -804,11 +812,11 @@ class MainWindow(QMainWindow):
         account = self.selected_account()
         if account is None:
             return None
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Question,
             self.tr("Delete account"),
             self.tr("Delete %1?").replace("%1", account.label),
-            parent=self,
+            self,
         )
         box.setInformativeText(
             self.tr(
@@ -1050,6 +1058,39 @@ class MainWindow(QMainWindow):
         menu.popup(position)
         self.context_menu = menu
         return menu
+
+    # --- password --------------------------------------------------------------------------
+
+    def open_change_password(self) -> ChangePasswordDialog:
+        from app.ui.change_password import ChangePasswordDialog
+        from app.ui.extra_backup import copies_of_vault
+
+        vault, folder = self.vault, self.extra_backup.folder
+        dialog = ChangePasswordDialog(
+            self,
+            vault,
+            kdf=self.kdf,
+            extra_copies=lambda: copies_of_vault(folder, vault.path, vault.vault_id),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self._password_changed)
+        dialog.open()
+        self.change_password_dialog = dialog
+        return dialog
+
+    def _password_changed(self, retired: RetiredKey, old: list[OldBackup]) -> None:
+        self.extra_backup.vault_changed()  # a copy under the new key in the extra folder
+        if not old:
+            retired.forget()
+            self.toast.show_message(self.tr("Password changed."), 3000)
+            return
+        from app.ui.old_backups_dialog import OldBackupsDialog
+
+        dialog = OldBackupsDialog(self, retired, old)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.handled.connect(lambda text: self.toast.show_message(text, 5000))
+        dialog.open()
+        self.old_backups_dialog = dialog
 
     # --- settings --------------------------------------------------------------------------
 

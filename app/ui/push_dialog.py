@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.ui.push_manager import PushManager
 from app.ui.push_transport import ConnectionState, ConnectionStatus
 from app.ui.resources import icon
-from app.ui.widgets import heading, muted
+from app.ui.widgets import heading, muted, plain_tooltip
 
 DOT_COLOURS: Final = {
     ConnectionState.CONNECTED: "#2e8b57",
@@ -204,7 +204,7 @@ class PushStatusButton(QToolButton):
         for enrollment in self.manager.enrollments:
             one = self.manager.status(enrollment.device_id)
             lines.append(f"{enrollment.issuer} — {enrollment.user}: {describe_status(one)}")
-        self.setToolTip("\n".join(lines))
+        self.setToolTip(plain_tooltip("\n".join(lines)))
         self.setAccessibleName(self.tr("Push sign-in: %1").replace("%1", describe_status(status)))
         if status.state is ConnectionState.RECONNECTING:
             self._timer.start()  # the tooltip counts down
@@ -298,7 +298,7 @@ class PushDialog(QDialog):
             )
             item.setData(0, Qt.ItemDataRole.UserRole, enrollment.device_id)
             item.setIcon(2, _dotted_icon(DOT_COLOURS[status.state], 16, self.devicePixelRatioF()))
-            item.setToolTip(2, status.detail)
+            item.setToolTip(2, plain_tooltip(status.detail))
             self.tree.addTopLevelItem(item)
             if enrollment.device_id == selected or (selected is None and len(enrollments) == 1):
                 item.setSelected(True)

@@ -9,6 +9,7 @@ dialog keeps the request for a retry.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
@@ -41,7 +42,7 @@ from app.push.enrollment import (
 )
 from app.push.errors import EnrollmentError
 from app.ui.resources import icon
-from app.ui.widgets import ErrorLabel, heading, muted
+from app.ui.widgets import ErrorLabel, heading, muted, plain_label
 from app.ui.worker import run_in_thread
 
 HTTP_TIMEOUT: Final = 20.0
@@ -149,14 +150,17 @@ class PushEnrollDialog(QDialog):
         self.setMinimumWidth(460)
 
         self.title = heading(self.tr("Set up push sign-in"), 1.3)
+        # Keyfob's sentence with two bold names in it: rich text, the names escaped (they come
+        # from the link, so a "<img>" or "<a href>" in them must show as typed).
         self.intro = QLabel(
             self.tr(
                 "<b>%1</b> will ask this computer to approve each sign-in to <b>%2</b>. "
                 "You approve by typing the number the sign-in page shows."
             )
-            .replace("%1", _escape(uri.issuer))
-            .replace("%2", _escape(uri.user))
+            .replace("%1", html.escape(uri.issuer))
+            .replace("%2", html.escape(uri.user))
         )
+        self.intro.setTextFormat(Qt.TextFormat.RichText)
         self.intro.setWordWrap(True)
         self.note = muted(small=True)
         if already_enrolled:
@@ -186,12 +190,12 @@ class PushEnrollDialog(QDialog):
         self.name = QLineEdit(default_device_name())
         self.name.setMaxLength(MAX_DEVICE_NAME_LENGTH)
         self.name.setAccessibleName(self.tr("Name of this computer"))
-        server = _plain(uri.url)
+        server = plain_label(uri.url)
         server.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         server.setAccessibleName(self.tr("Push server"))
         form = QFormLayout()
-        form.addRow(self.tr("Site"), _plain(uri.issuer))
-        form.addRow(self.tr("Account"), _plain(uri.user))
+        form.addRow(self.tr("Site"), plain_label(uri.issuer))
+        form.addRow(self.tr("Account"), plain_label(uri.user))
         form.addRow(self.tr("Push server"), server)
         form.addRow(self.tr("This computer's &name"), self.name)
         return form
@@ -281,14 +285,3 @@ class PushEnrollDialog(QDialog):
             self.error.show_error(str(error))
             return
         raise error
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _plain(text: str) -> QLabel:
-    # Text from a link or a server: never guessed to be rich text (a "<img>" in a site name).
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.widgets import heading, muted
+from app.ui.widgets import heading, muted, plain_tooltip
 
 HISTORY_KEY: Final = "history"
 MAX_PER_ENROLLMENT: Final = 50
@@ -267,7 +267,8 @@ class HistoryDialog(QDialog):
                     describe_outcome(entry.outcome, entry.elsewhere),
                 ]
             )
-            item.setToolTip(2, "\n".join(f"{k}: {v}" for k, v in entry.context.items()))
+            context = "\n".join(f"{k}: {v}" for k, v in entry.context.items())
+            item.setToolTip(2, plain_tooltip(context))  # the server's words, shown as sent
             item.setData(0, Qt.ItemDataRole.UserRole, entry.challenge_id)
             self.tree.addTopLevelItem(item)
         empty = not self.history.entries

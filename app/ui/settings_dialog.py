@@ -32,7 +32,7 @@ from app.ui.settings import (
     Settings,
     Theme,
 )
-from app.ui.widgets import error_colour, muted
+from app.ui.widgets import error_colour, muted, plain_label
 
 if TYPE_CHECKING:
     from app.ui.extra_backup import ExtraBackup
@@ -175,7 +175,7 @@ class SettingsDialog(QDialog):
         check_row.setContentsMargins(0, 0, 0, 0)
         check_row.addWidget(self.check_url, 1)
         check_row.addWidget(self.check_button)
-        self.time_result = QLabel()
+        self.time_result = plain_label()  # names the server checked, quotes its error
         self.time_result.setWordWrap(True)
         self.time_result.setAccessibleName(self.tr("Clock check result"))
         self.apply_button = QPushButton(self.tr("&Apply this correction"))

@@ -1,14 +1,14 @@
-"""One Keyfob per user and vault: a second start hands its links to the one running.
+"""One Keyfob per user and vault: the running one listens; later starts hand off to it.
 
 A browser opens an otpauth:// or keyfob:// link by starting `keyfob LINK`. That process asks
 the running Keyfob (a QLocalServer named after the user and the vault) to take the link and
 come to the front, waits for its "ok", and exits; nothing of it reaches the screen. Only when
 nobody answers does it start the app and listen itself.
 
-The links carry secrets, so the channel must reach only this user's own process. On Linux
-the socket lives in $XDG_RUNTIME_DIR (private to the user); elsewhere in the temporary
-folder with owner-only permissions, and a client refuses a socket file someone else owns
-rather than hand a secret to it. Nothing received is logged.
+The request, the socket's name and the client that speaks to it before Qt loads are in
+app/handoff.py (a link holds a secret, and a process's arguments are visible to others until
+it hands the link on); this module is the Qt half: the server, and the client Windows needs,
+where a QLocalServer is a named pipe rather than a Unix socket. Nothing received is logged.
 
 A server that crashed leaves its socket file behind; connecting to it fails, and the new
 instance removes it before listening. A file lock around "connect, else listen" keeps two
@@ -18,118 +18,36 @@ instances started at the same moment from both becoming the server.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import hashlib
-import json
-import os
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from app.data_files import APP_ID
-from app.ui.errors import HandOffError
+from app import handoff
+from app.handoff import ACK, MAX_REQUEST_BYTES, HandOff, HandOffError, Request
 
-LINK_PREFIXES = ("otpauth://", "otpauth-migration://", "keyfob://")
-MAX_REQUEST_BYTES = 256 * 1024
-HAND_OFF_TIMEOUT_MS = 5000
-_ACK = b"ok\n"
+HAND_OFF_TIMEOUT_MS = int(handoff.HAND_OFF_TIMEOUT_S * 1000)
 _LOCK_TIMEOUT_S = 15.0
-
-
-def is_link(text: str) -> bool:
-    return text.lower().startswith(LINK_PREFIXES)
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a second `keyfob` asks of the running one."""
-
-    links: tuple[str, ...] = ()
-    # False for `keyfob --minimized` (autostart) finding Keyfob already running.
-    show: bool = True
-    # The Wayland activation token the launcher gave the second process, passed on so the
-    # compositor lets the running instance raise its window.
-    activation_token: str = ""
-
-    def encode(self) -> bytes:
-        fields = {"links": list(self.links), "show": self.show, "token": self.activation_token}
-        return json.dumps(fields).encode() + b"\n"
-
-    @classmethod
-    def decode(cls, data: bytes) -> Request:
-        """Read one request line; HandOffError for anything else (never echoing it)."""
-        try:
-            fields = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise HandOffError("The hand-off request is not JSON text.") from None
-        if not isinstance(fields, dict):
-            raise HandOffError("The hand-off request is not a JSON object.")
-        links = fields.get("links", [])
-        show = fields.get("show", True)
-        token = fields.get("token", "")
-        if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
-            raise HandOffError("The hand-off request's links are not a list of text.")
-        if not isinstance(show, bool) or not isinstance(token, str):
-            raise HandOffError("The hand-off request's fields have the wrong types.")
-        return cls(tuple(link for link in links if is_link(link)), show, token)
-
-
-def server_name(vault_path: Path) -> str:
-    """The local server's name for this user and vault (a socket path on Linux)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    where = str(vault_path.expanduser().resolve())
-    digest = hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
-    name = f"{APP_ID}-{digest}"
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if sys.platform.startswith("linux") and runtime and Path(runtime).is_dir():
-        # In Flatpak each instance has its own runtime folder; app/ID is the one they share.
-        shared = Path(runtime) / "app" / os.environ.get("FLATPAK_ID", "")
-        folder = shared if os.environ.get("FLATPAK_ID") and shared.is_dir() else Path(runtime)
-        return str(folder / f"{name}.socket")
-    return name
-
-
-def socket_file(name: str) -> Path | None:
-    """Where the server's socket is on disk; None on Windows (a named pipe)."""
-    if sys.platform == "win32":
-        return None
-    path = Path(name)
-    return path if path.is_absolute() else Path(QDir.tempPath()) / name
-
-
-def _owned_by_someone_else(name: str) -> bool:
-    path = socket_file(name)
-    if path is None or not hasattr(os, "getuid"):
-        return False
-    try:
-        return path.lstat().st_uid != os.getuid()
-    except OSError:
-        return False
-
-
-class HandOff(Enum):
-    DELIVERED = "delivered"  # the running instance took the request
-    NO_SERVER = "no server"  # nobody listens (or only a stale socket): start the app
-    NO_ANSWER = "no answer"  # something listens but did not confirm in time
 
 
 def hand_off(name: str, request: Request, timeout_ms: int = HAND_OFF_TIMEOUT_MS) -> HandOff:
     """Give the request to the instance listening on `name`, if there is one.
 
-    Blocking, and usable before a QApplication exists: the second process needs nothing
-    else of Qt.
+    Blocking, and usable before a QApplication exists. Where the server is a Unix socket the
+    standard library's client does it (the one `keyfob` uses before Qt loads); on Windows
+    QLocalSocket reaches the named pipe.
     """
-    if _owned_by_someone_else(name):
+    if handoff.early_hand_off_supported():
+        return handoff.hand_off(name, request, timeout_ms / 1000)
+    return qt_hand_off(name, request, timeout_ms)
+
+
+def qt_hand_off(name: str, request: Request, timeout_ms: int = HAND_OFF_TIMEOUT_MS) -> HandOff:
+    """`hand_off` through QLocalSocket: for Windows, where the server is a named pipe."""
+    if handoff.owned_by_someone_else(name):
         return HandOff.NO_SERVER
     socket = QLocalSocket()
     socket.connectToServer(name)
@@ -147,7 +65,7 @@ def hand_off(name: str, request: Request, timeout_ms: int = HAND_OFF_TIMEOUT_MS)
             break
     reply += bytes(socket.readAll().data())
     socket.abort()
-    return HandOff.DELIVERED if reply == _ACK else HandOff.NO_ANSWER
+    return HandOff.DELIVERED if reply == ACK else HandOff.NO_ANSWER
 
 
 @contextlib.contextmanager
@@ -233,7 +151,7 @@ class InstanceServer(QObject):
             connection.abort()
             return
         # Confirm first: the sender exits on "ok" while this instance opens its windows.
-        connection.write(_ACK)
+        connection.write(ACK)
         connection.flush()
         connection.disconnectFromServer()
         self.request_received.emit(request)

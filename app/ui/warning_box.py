@@ -6,13 +6,15 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.ui.resources import icon
+from app.ui.widgets import plain_label
 
 ORANGE = "#e67e22"
 
 
 class WarningBox(QFrame):
     """Orange-tinted, like the unlock window's "Remember this password" box. `body` holds the
-    text; more widgets (a check box) go under it with `add`."""
+    text, shown as typed (it may name accounts or files); more widgets (a check box) go under
+    it with `add`."""
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,7 +32,7 @@ class WarningBox(QFrame):
         row.addWidget(symbol)
         self._column = QVBoxLayout()
         self._column.setSpacing(8)
-        self.body = QLabel(text)
+        self.body = plain_label(text)
         self.body.setWordWrap(True)
         self.body.setAccessibleName(self.tr("Warning"))
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

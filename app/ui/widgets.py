@@ -1,15 +1,33 @@
-"""Small shared widgets and helpers: text styles, a password field, a strength meter, a toast."""
+"""Small shared widgets and helpers: text styles, a password field, a strength meter, a toast.
+
+Plain text: Qt shows a text that looks like HTML as rich text ("Delete <b>x</b>?" in bold,
+an <a href> as a link), so an account label, a file name or a server's words could draw
+what Keyfob never said. Every label and message box that may show such text is made with
+`plain_label` / `plain` / `message_box`, and tool tips go through `plain_tooltip`; the text
+helpers below (heading, muted, ErrorLabel, Toast) are plain already. The few labels that mean
+markup (a bold word in Keyfob's own sentence) escape what they put in it.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPropertyAnimation, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QSizePolicy,
     QWidget,
 )
@@ -57,15 +75,44 @@ def code_font(base: QFont, factor: float = 1.6) -> QFont:
     return font
 
 
+def plain(label: QLabel) -> QLabel:
+    """`label`, set to show its text as typed, never as markup (see the module's note)."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def plain_label(text: str = "") -> QLabel:
+    return plain(QLabel(text))
+
+
+def plain_tooltip(text: str) -> str:
+    """A tool tip that shows `text` as typed: tool tips have no plain-text switch (Qt guesses
+    from the text), so the text is turned into rich text that says exactly it."""
+    return GuiQt.convertFromPlainText(text) if text else ""
+
+
+def message_box(
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    parent: QWidget | None = None,
+    buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.NoButton,
+) -> QMessageBox:
+    """A message box whose text and informative text show as typed, never as markup."""
+    box = QMessageBox(icon, title, text, buttons, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # Qt applies it to the informative text too
+    return box
+
+
 def heading(text: str, widget_factor: float = 1.45) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setFont(scaled_font(label, widget_factor, bold=True))
     label.setWordWrap(True)
     return label
 
 
 def muted(text: str = "", *, small: bool = False) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(True)
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     if small:
@@ -78,6 +125,7 @@ class ErrorLabel(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        plain(self)  # errors quote servers and file names
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hide()
@@ -156,7 +204,7 @@ class Toast(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 9, 16, 9)
-        self._label = QLabel()
+        self._label = plain_label()
         self._label.setAccessibleName(self.tr("Notification"))
         layout.addWidget(self._label)
         self._effect = QGraphicsOpacityEffect(self)

@@ -7,6 +7,9 @@ hard links are not supported (FAT, some network shares) it is copied instead.
 
 The newest backup is therefore the vault as it was just before the last save: the one to
 restore to undo that save.
+
+Restoring writes the backup's content as a new revision, above every revision the vault had,
+so a restore the user asked for is never taken for a rollback (app.vault.revisions).
 """
 
 from __future__ import annotations
@@ -19,21 +22,30 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.vault.content import VaultContent, decode_content
-from app.vault.envelope import decrypt, parse, unwrap_with_password
-from app.vault.errors import VaultFormatError
+from app.vault.envelope import Envelope, decrypt, parse, seal, unwrap_with_password
+from app.vault.errors import VaultError, VaultFormatError
 from app.vault.fileio import (
     atomic_write,
     fsync_dir,
     io_error,
+    make_private_dir,
     read_existing,
+    read_file,
     real_path,
+    sweep_temp_files,
+    temp_prefix,
     write_lock,
 )
 
+if TYPE_CHECKING:
+    from app.vault.revisions import RevisionLog
+
 BACKUPS_KEPT = 20
 BACKUP_FOLDER = "backups"
+_COPY_PREFIX = ".backup."  # the temporary file of a copy where hard links fail
 _STAMP = "%Y%m%d-%H%M%S-%f"
 _STAMP_PATTERN = r"(\d{8}-\d{6}-\d{6})(?:-(\d+))?"
 
@@ -93,9 +105,10 @@ def backup_current(vault_path: Path) -> Path | None:
     """
     folder = backups_dir(vault_path)
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
+        make_private_dir(folder)
     except OSError as error:
         raise io_error("create the backups folder", folder, error) from None
+    sweep_temp_files(folder, _COPY_PREFIX)
     stamp = datetime.now(UTC).strftime(_STAMP)
     for attempt in range(1000):
         suffix = f"-{attempt}" if attempt else ""
@@ -123,7 +136,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
         raise
     except OSError:
         pass  # no hard links here: copy the bytes instead
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".backup.", suffix=".tmp")
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=_COPY_PREFIX, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as temp, open(source, "rb") as original:
             shutil.copyfileobj(original, temp)
@@ -176,39 +189,82 @@ def _decrypt_file(raw: bytes, password: str) -> VaultContent:
     envelope = parse(raw)
     key = unwrap_with_password(envelope, password)
     try:
-        plaintext = decrypt(envelope, key)
+        return decode_content(_plaintext(envelope, key))
     finally:
         key[:] = bytes(len(key))
+
+
+def _plaintext(envelope: Envelope, key: bytearray) -> bytes:
+    plaintext = decrypt(envelope, key)
     if plaintext is None:
         raise VaultFormatError(
             "the file is damaged or was tampered with (its contents fail authentication)"
         )
-    return decode_content(plaintext)
+    return plaintext
 
 
-def restore_backup(vault_path: Path, backup: Path | str | BackupInfo, password: str) -> None:
+def restore_backup(
+    vault_path: Path,
+    backup: Path | str | BackupInfo,
+    password: str,
+    *,
+    revisions: RevisionLog | None = None,
+) -> None:
     """Make a backup the vault again.
 
     The backup must open with `password` (checked before anything changes); the current
     vault, if any, is first kept as a backup itself; the replacement is atomic and happens
     under the write lock, so a Keyfob saving at the same moment is not half-overwritten.
-    Keyfob windows that have the vault open follow it on their next refresh or save.
+    The backup's content is saved as a new revision, above the current file's and the
+    highest `revisions` remembers, so it is not taken for a rollback. Keyfob windows that
+    have the vault open follow it on their next refresh or save.
     """
     vault_path = real_path(vault_path)
     source = resolve_backup(vault_path, backup)
-    raw = read_existing(source, "backup")
-    _decrypt_file(raw, password)
+    envelope = parse(read_existing(source, "backup"))
+    key = unwrap_with_password(envelope, password)
     try:
-        vault_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise io_error("create the folder of", vault_path, error) from None
-    with write_lock(vault_path):
-        made = backup_current(vault_path)
+        plaintext = _plaintext(envelope, key)
+        decode_content(plaintext)  # a backup that Keyfob cannot read is not put in place
         try:
-            atomic_write(vault_path, raw)
+            make_private_dir(vault_path.parent)
         except OSError as error:
-            if made is not None:
-                with suppress(OSError):
-                    made.unlink()
-            raise io_error("write", vault_path, error) from None
-        prune_backups(vault_path)
+            raise io_error("create the folder of", vault_path, error) from None
+        with write_lock(vault_path):
+            document = envelope.document
+            header = document["header"]
+            header["revision"] = _revision_floor(vault_path, header, revisions)
+            raw = seal(document, key, plaintext)
+            sweep_temp_files(vault_path.parent, temp_prefix(vault_path))
+            made = backup_current(vault_path)
+            try:
+                atomic_write(vault_path, raw)
+            except OSError as error:
+                if made is not None:
+                    with suppress(OSError):
+                        made.unlink()
+                raise io_error("write", vault_path, error) from None
+            prune_backups(vault_path)
+    finally:
+        key[:] = bytes(len(key))
+    if revisions is not None:
+        revisions.remember(header["vault_id"], header["revision"])
+
+
+def _revision_floor(
+    vault_path: Path, header: dict[str, object], revisions: RevisionLog | None
+) -> int:
+    """The highest revision known of the backup's vault: the restored file goes one above."""
+    vault_id = header["vault_id"]
+    assert isinstance(vault_id, str)
+    floor = header["revision"]
+    assert isinstance(floor, int)
+    current = read_file(vault_path)
+    if current is not None:
+        with suppress(VaultError):  # a damaged current file: nothing to learn from it
+            envelope = parse(current)
+            if envelope.vault_id == vault_id:
+                floor = max(floor, envelope.revision)
+    if revisions is not None:
+        floor = max(floor, revisions.highest(vault_id) or 0)
+    return floor

@@ -7,6 +7,8 @@ FORMAT.md describes the layout for people; this module is the reference implemen
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import uuid
@@ -29,6 +31,9 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 MAX_SLOTS = 16
 MAX_PASSWORD_SLOTS = 4  # each costs a KDF run on a wrong password: bound the work of "open"
+KEY_ID_BYTES = 16
+# The HMAC message that names a master key; a constant so every writer derives the same id.
+_KEY_ID_LABEL = b"keyfob-vault key id v1"
 # Icons are data: URIs inside the vault, so a big vault is possible; this is far beyond any
 # real one and only stops a hostile file from eating memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -58,6 +63,23 @@ class Envelope:
         vault_id: str = self.header["vault_id"]
         return vault_id
 
+    @property
+    def key_id(self) -> str | None:
+        """Which master key encrypted the file (`key_id`); None if written before key ids."""
+        key: str | None = self.header.get("key_id")
+        return key
+
+
+def key_id(master_key: bytearray | bytes) -> str:
+    """A public name for a master key: HMAC-SHA256(master key, a fixed label), 16 bytes, base64.
+
+    It tells which key a file (a backup, a copy) was made under without any password, so a
+    password change can find the files the old password still opens. HMAC is a pseudo-random
+    function of the key: the id reveals nothing about the key and cannot decrypt anything.
+    """
+    digest = hmac.new(bytes(master_key), _KEY_ID_LABEL, hashlib.sha256).digest()
+    return b64encode(digest[:KEY_ID_BYTES])
+
 
 def parse(raw: bytes) -> Envelope:
     """Check the outer layer of a vault file. Raises VaultFormatError, nothing else."""
@@ -85,6 +107,8 @@ def parse(raw: bytes) -> Envelope:
     require_int(header.get("revision"), "the vault's revision")
     if not isinstance(header.get("vault_id"), str):
         raise VaultFormatError("the vault has no vault_id")
+    if "key_id" in header:
+        b64decode(header["key_id"], "the vault's key id", KEY_ID_BYTES)
     slots = header.get("slots")
     if not isinstance(slots, list) or not 1 <= len(slots) <= MAX_SLOTS:
         raise VaultFormatError("the vault has no usable list of key slots")
@@ -111,16 +135,21 @@ def new_document(slot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def seal(document: dict[str, Any], master_key: bytearray, plaintext: bytes) -> bytes:
+def seal(
+    document: dict[str, Any], master_key: bytearray, plaintext: bytes, *, bump: bool = True
+) -> bytes:
     """Encrypt `plaintext` under a fresh nonce into a complete file, bumping the revision.
 
-    `document` (the previous envelope without "data") is updated in place: new nonce and
-    revision. The whole of it is the AAD.
+    `document` (the previous envelope without "data") is updated in place: new nonce, the
+    key id of `master_key`, and revision + 1 (unless `bump` is False: a backup re-encrypted
+    under a new key stays the version it was). The whole of it is the AAD.
     """
     header = document["header"]
     nonce = os.urandom(NONCE_BYTES)
     header["nonce"] = b64encode(nonce)
-    header["revision"] = header["revision"] + 1
+    header["key_id"] = key_id(master_key)
+    if bump:
+        header["revision"] = header["revision"] + 1
     aad = canonical_json(document)
     data = AESGCM(bytes(master_key)).encrypt(nonce, plaintext, aad)
     # The header is pretty-printed for people; "data" is appended by hand so json.dumps does
@@ -130,7 +159,15 @@ def seal(document: dict[str, Any], master_key: bytearray, plaintext: bytes) -> b
 
 
 def decrypt(envelope: Envelope, master_key: bytearray) -> bytes | None:
-    """The plaintext, or None if the key does not fit or anything authenticated changed."""
+    """The plaintext, or None if the key does not fit or anything authenticated changed.
+
+    A file naming another key id than `master_key`'s is refused without trying: the id is
+    authenticated, so it can only disagree with the key that decrypts the file if a writer
+    went wrong, and a quick "no" keeps scanning backups for one key cheap.
+    """
+    named = envelope.key_id
+    if named is not None and named != key_id(master_key):
+        return None
     try:
         return AESGCM(bytes(master_key)).decrypt(envelope.nonce, envelope.ciphertext, envelope.aad)
     except InvalidTag:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,10 @@ from app.vault.errors import VaultBusyError, VaultError, VaultFormatError, Vault
 # Long enough for any real save by another process (milliseconds), short enough that a hung
 # process holding the lock surfaces as an error instead of a frozen window.
 LOCK_TIMEOUT_SECONDS = 10.0
+# Only the owner may read the vault's folder or touch its lock file, whatever the umask: a
+# lock another local user could open is a lock they could hold, making every save fail.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 def real_path(path: Path | str) -> Path:
@@ -33,7 +39,10 @@ def write_lock(vault_path: Path) -> Iterator[None]:
     """
     import filelock  # 13 ms to import: `keyfob code` only reads and should not pay for it
 
-    lock = filelock.FileLock(str(lock_path(vault_path)), timeout=LOCK_TIMEOUT_SECONDS)
+    path = lock_path(vault_path)
+    _tighten(path)
+    # An explicit mode is applied with fchmod after creation, so the umask cannot widen it.
+    lock = filelock.FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS, mode=PRIVATE_FILE_MODE)
     try:
         lock.acquire()
     except filelock.Timeout:
@@ -47,6 +56,59 @@ def write_lock(vault_path: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _tighten(path: Path) -> None:
+    """Make a lock file left readable by others (by an older Keyfob) private to its owner."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode) and mode & 0o077:
+        with contextlib.suppress(OSError):
+            os.chmod(path, PRIVATE_FILE_MODE)
+
+
+def make_private_dir(folder: Path) -> None:
+    """Create `folder` (and missing parents) if needed; the folder itself only for its owner.
+
+    The mode is set after creation because mkdir's is filtered through the umask. A folder
+    that already exists is left as it is: it may be one the user chose and shares on purpose.
+    """
+    if folder.is_dir():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=PRIVATE_DIR_MODE)
+    except FileExistsError:
+        if folder.is_dir():
+            return  # made meanwhile by another Keyfob, which set its mode
+        raise  # a file where the folder should be
+    os.chmod(folder, PRIVATE_DIR_MODE)
+
+
+def sweep_temp_files(folder: Path, prefix: str) -> None:
+    """Delete the temporary files (`prefix` + mkstemp's 8 random characters + `.tmp`) that a
+    save killed midway (kill -9, power loss) left in `folder`.
+
+    Call it with the write lock held: every Keyfob writes these files only under that lock, so
+    any found then belongs to no save in progress. The exact shape keeps the temporary files
+    of another vault in the same folder ("vault.json.bak", with its own lock) out of it.
+    """
+    pattern = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}\.tmp")
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError:
+        return
+    for name in names:
+        if pattern.fullmatch(name):
+            with contextlib.suppress(OSError):  # gone already, or not ours to delete: harmless
+                os.unlink(folder / name)
+
+
+def temp_prefix(path: Path) -> str:
+    """The start of the temporary files' names `atomic_write` uses for `path`."""
+    return f".{path.name}."
 
 
 def read_file(path: Path, what: str = "vault") -> bytes | None:
@@ -77,7 +139,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     flushed and fsynced, renamed over the target, then the folder fsynced so the rename
     itself is durable. On any failure the temporary file is removed and the target untouched.
     """
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as temp:
             temp.write(data)

@@ -10,6 +10,7 @@ import platformdirs
 APP_NAME = "Keyfob"
 VAULT_FILE = "vault.json"
 VAULT_ENV = "KEYFOB_VAULT"
+STATE_ENV = "KEYFOB_STATE_DIR"
 
 
 def default_vault_path() -> Path:
@@ -26,3 +27,14 @@ def resolve_vault_path(explicit: Path | str | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return default_vault_path()
+
+
+def default_state_dir() -> Path:
+    """Where Keyfob keeps what it must remember outside the vault (the revisions it has seen).
+
+    $KEYFOB_STATE_DIR, else the per-user state folder (~/.local/state/Keyfob on Linux).
+    """
+    from_env = os.environ.get(STATE_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))

@@ -25,9 +25,9 @@ from app.vault.backups import backup_current, prune_backups
 from app.vault.content import VaultContent, decode_content, encode_content
 from app.vault.envelope import (
     MASTER_KEY_BYTES,
-    PASSWORD_SLOT,
     Envelope,
     decrypt,
+    key_id,
     new_document,
     parse,
     password_slot,
@@ -44,8 +44,20 @@ from app.vault.errors import (
     VaultLockedError,
     VaultNotFoundError,
 )
-from app.vault.fileio import atomic_write, io_error, read_existing, read_file, real_path, write_lock
+from app.vault.fileio import (
+    atomic_write,
+    io_error,
+    make_private_dir,
+    read_existing,
+    read_file,
+    real_path,
+    sweep_temp_files,
+    temp_prefix,
+    write_lock,
+)
 from app.vault.kdf import KdfParams
+from app.vault.rekey import RetiredKey, backups_under
+from app.vault.revisions import RevisionLog, Rollback
 
 T = TypeVar("T")
 
@@ -90,6 +102,7 @@ class Vault:
         self._content: VaultContent | None = content
         self._digest = digest
         self._mutex = threading.RLock()
+        self._revisions: RevisionLog | None = None
 
     def __repr__(self) -> str:
         if self._content is None:
@@ -112,7 +125,7 @@ class Vault:
             )
         params = (kdf or KdfParams.default()).with_fresh_salt()
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(file.parent)
         except OSError as error:
             raise io_error("create the folder of", file, error) from None
         master_key = bytearray(os.urandom(MASTER_KEY_BYTES))
@@ -171,6 +184,17 @@ class Vault:
     def is_locked(self) -> bool:
         return self._content is None
 
+    def track_revisions(self, log: RevisionLog) -> Rollback | None:
+        """Compare the revision with the highest `log` has seen of this vault, and from now
+        on record every revision this object reads or writes there.
+
+        Returns a Rollback if the file is older than one seen before (someone put an older
+        copy back); the next save then goes above the highest revision seen.
+        """
+        with self._mutex:
+            self._revisions = log
+            return log.observe(self.vault_id, self.revision)
+
     def _header(self) -> dict[str, Any]:
         if self._document is None:
             raise VaultLockedError("the vault is locked: open it again with its password")
@@ -207,17 +231,23 @@ class Vault:
 
     def _load(self, raw: bytes, digest: bytes) -> None:
         envelope = parse(raw)
-        content = _decrypt(
-            envelope,
-            self._key,
-            VaultConflictError(
-                f"the vault file {self.path} was replaced by one with a different key (or was "
-                "damaged): open it again with its password"
-            ),
-        )
+        content = _decrypt(envelope, self._key, self._conflict(envelope))
         self._document = envelope.document
         self._content = content
         self._digest = digest
+        if self._revisions is not None:
+            self._revisions.observe(envelope.vault_id, envelope.revision)
+
+    def _conflict(self, envelope: Envelope) -> VaultConflictError:
+        if envelope.vault_id == self.vault_id and envelope.key_id not in (None, key_id(self._key)):
+            return VaultConflictError(
+                f"the password of the vault {self.path} was changed in another Keyfob window "
+                "or command: open it again with the new password"
+            )
+        return VaultConflictError(
+            f"the vault file {self.path} was replaced by one with a different key (or was "
+            "damaged): open it again with its password"
+        )
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -243,26 +273,41 @@ class Vault:
                     self._save(working, copy.deepcopy(self._document))
                 return result
 
-    def change_password(self, new_password: str, *, kdf: KdfParams | None = None) -> None:
-        """Rewrap the master key under `new_password`; the master key and content stay.
+    def change_password(self, new_password: str, *, kdf: KdfParams | None = None) -> RetiredKey:
+        """Make a new master key, wrapped under `new_password`, and re-encrypt the content.
 
-        Backups keep opening with the password they were made with. Other kinds of slot
-        (a future OS-keyring slot) are kept. The content is re-encrypted with a fresh nonce
-        only because the slots are part of its associated data.
+        A new key, not just a new wrap: whoever knows the old password and holds an old copy
+        (a backup, a synced folder's copy) must not be able to decrypt any later version.
+        Slots of other kinds are dropped (they wrap the old key). The previous file becomes a
+        backup as on every save; it and the older backups still open with the old password.
+        The returned RetiredKey finds them and re-encrypts or deletes them: call its
+        `forget()` when done. Other processes with the vault open get VaultConflictError and
+        must open it again.
         """
         _check_new_password(new_password)
         params = (kdf or KdfParams.default()).with_fresh_salt()
         with self._mutex:
             self._header()
-            new_slot = password_slot(self._key, new_password, params)
-            with write_lock(self._file):
-                self._reload_if_changed()
-                document = copy.deepcopy(self._document)
-                assert document is not None
-                header = document["header"]
-                others = [s for s in header["slots"] if s.get("type") != PASSWORD_SLOT]
-                header["slots"] = [new_slot, *others]
-                self._save(self.content.copy(), document)
+            new_key = bytearray(os.urandom(MASTER_KEY_BYTES))
+            try:
+                new_slot = password_slot(new_key, new_password, params)  # the KDF: not locked
+                with write_lock(self._file):
+                    self._reload_if_changed()
+                    document = copy.deepcopy(self._document)
+                    assert document is not None
+                    document["header"]["slots"] = [new_slot]
+                    self._save(self.content.copy(), document, new_key)
+            except BaseException:
+                _wipe(new_key)
+                raise
+            old_key, self._key = self._key, new_key
+            return RetiredKey(self._file, self.vault_id, old_key, bytearray(new_key), [new_slot])
+
+    def backups_under_current_key(self, extra: Iterable[Path] = ()) -> list[Path]:
+        """The backups (and `extra` files) that the current password opens: those a password
+        change would leave opening with the old one."""
+        with self._mutex:
+            return backups_under(self._file, self.vault_id, self._key, extra)
 
     def check_password(self, password: str) -> bool:
         """Whether `password` opens the vault as it is on disk (for "current password" checks)."""
@@ -287,10 +332,26 @@ class Vault:
         if digest != self._digest:
             self._load(raw, digest)
 
-    def _save(self, content: VaultContent, document: dict[str, Any] | None) -> None:
-        """Seal and write `content` (the write lock is held); the old file becomes a backup."""
+    def _save(
+        self,
+        content: VaultContent,
+        document: dict[str, Any] | None,
+        key: bytearray | None = None,
+    ) -> None:
+        """Seal and write `content` (the write lock is held); the old file becomes a backup.
+
+        `key` is the master key to seal with when it changes (a password change).
+        """
         assert document is not None
-        raw = seal(document, self._key, encode_content(content))
+        header = document["header"]
+        if self._revisions is not None:
+            # After a rollback, go above every revision seen: the older file's numbers were
+            # used once already, and the notice should end with the first change.
+            highest = self._revisions.highest(header["vault_id"])
+            if highest is not None and highest > header["revision"]:
+                header["revision"] = highest
+        raw = seal(document, key if key is not None else self._key, encode_content(content))
+        sweep_temp_files(self._file.parent, temp_prefix(self._file))
         made = backup_current(self._file)
         try:
             atomic_write(self._file, raw)
@@ -304,6 +365,8 @@ class Vault:
         self._document = document
         self._content = content
         self._digest = _digest(raw)
+        if self._revisions is not None:
+            self._revisions.remember(header["vault_id"], header["revision"])
         # The save stands; an old backup that could not be deleted goes on the next save.
         with suppress(VaultError):
             prune_backups(self._file)

@@ -43,10 +43,17 @@ class Cli:
         return Vault.create(self.vault, password, kdf=KdfParams.for_tests())
 
 
+def write_password_file(path: Path, text: str) -> Path:
+    """A password file as people should keep one: readable by its owner only (else the CLI
+    warns that others can read it)."""
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    password_file = tmp_path / "password.txt"
-    password_file.write_text(PASSWORD + "\n")
+    password_file = write_password_file(tmp_path / "password.txt", PASSWORD + "\n")
     home = tmp_path / "home"
     home.mkdir()
     env = {

@@ -25,7 +25,7 @@ from app.cli.desktop_commands import (
     remove_default,
 )
 from app.data_files import resource_path
-from tests.cli.conftest import KEYFOB, Cli
+from tests.cli.conftest import KEYFOB, Cli, assert_user_error
 
 SIZES = ("16x16", "24x24", "32x32", "48x48", "64x64", "128x128", "256x256", "512x512")
 
@@ -255,6 +255,22 @@ def test_the_vault_option_goes_into_the_menu_entry(
     vault = tmp_path / "elsewhere" / "work vault.json"
     assert cli("--vault", str(vault), "desktop", "install", env=no_tools).returncode == 0
     assert exec_arguments(read_entry(tree.entry)["Exec"]) == [KEYFOB, "--vault", str(vault), "%u"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["caf\udce9.json", "n" * 300 + ".json", "\x1b]0;title\x07.json"],
+    ids=["latin-1 bytes", "too long", "escapes"],
+)
+def test_a_vault_path_no_menu_entry_can_hold_is_one_line(
+    cli: Cli, tree: Tree, tmp_path: Path, no_tools: dict[str, str], name: str
+) -> None:
+    # Undecodable bytes (a Latin-1 name) cannot go into a UTF-8 .desktop file, a name no
+    # file system takes would fail at every start, and control characters break the entry.
+    result = cli("--vault", str(tmp_path / name), "desktop", "install", env=no_tools)
+    assert_user_error(result, "vault")
+    assert "\x1b" not in result.stderr
+    assert not tree.entry.exists()
 
 
 def test_desktop_without_an_action_is_a_usage_error(cli: Cli) -> None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
@@ -26,7 +27,9 @@ from app.cli.main import run
 from app.push.canonical import b64u_encode, new_private_key, public_key_bytes
 from app.server.app import PushServer
 from app.server.config import Limits, ServerConfig
-from tests.cli.conftest import KEYFOB, Cli, assert_user_error
+from tests.cli.conftest import KEYFOB, PASSWORD, Cli, assert_user_error, write_password_file
+from tests.cli.terminal import Terminal
+from tests.cli.test_cli_secret_arguments import asking
 from tests.server.helpers import ManualClock, Rp, make_api_key
 
 CONTEXT = {
@@ -78,6 +81,10 @@ class PushEnv:
         assert proc.returncode is not None
         return subprocess.CompletedProcess(args, proc.returncode, out.decode(), err.decode())
 
+    async def enroll(self, uri: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`keyfob push enroll -` with the link on stdin, as the README shows it."""
+        return await self.keyfob("push", "enroll", "-", *args, input=f"{uri}\n")
+
     async def start(self, *args: str) -> Running:
         proc = await asyncio.create_subprocess_exec(
             KEYFOB,
@@ -93,7 +100,7 @@ class PushEnv:
     async def enrolled(self, user: str = USER) -> dict[str, Any]:
         """Enroll this vault through the CLI; the `push list --json` entry."""
         enrollment = await self.rp.enroll(user)
-        result = await self.keyfob("push", "enroll", enrollment["uri"])
+        result = await self.enroll(enrollment["uri"])
         assert result.returncode == 0, result.stderr
         listed = await self.keyfob("push", "list", "--json")
         return next(e for e in json.loads(listed.stdout) if e["user"] == user)
@@ -212,11 +219,51 @@ async def test_enroll_registers_the_device_and_lists_it(push: PushEnv) -> None:
 
 
 @pytest.mark.asyncio
+async def test_enroll_with_a_link_argument_hides_it_while_it_waits(push: PushEnv) -> None:
+    enrollment = await push.rp.enroll(USER)
+    link = enrollment["uri"]
+    secret = parse_qs(urlsplit(link).query)["secret"][0]
+    terminal = Terminal([KEYFOB, "push", "enroll", link], asking(push.cli))
+    try:
+        # The server runs in this event loop: the blocking waits go to a thread.
+        await asyncio.to_thread(terminal.expect, "Password:")
+        command_lines = terminal.group_command_lines()
+        assert command_lines, "the waiting keyfob is in its process group"
+        assert all(secret.encode() not in line for line in command_lines), command_lines
+        terminal.type(PASSWORD + "\n")
+        assert await asyncio.to_thread(terminal.wait) == 0, terminal.screen + terminal.stderr
+    finally:
+        terminal.close()
+    assert "enrolled: Example Site, alice@example.com" in terminal.screen
+    assert "keyfob push enroll -" in terminal.stderr
+    status = await push.rp.call("GET", f"/v1/enrollments/{enrollment['id']}")
+    assert status.body["status"] == "completed"
+
+
+@pytest.mark.asyncio
+async def test_enroll_with_no_link_asks_for_it_without_showing_it(push: PushEnv) -> None:
+    enrollment = await push.rp.enroll(USER)
+    terminal = Terminal([KEYFOB, "push", "enroll"], asking(push.cli))
+    try:
+        await asyncio.to_thread(terminal.expect, "Enrollment link (not shown):")
+        terminal.type(enrollment["uri"] + "\n")
+        await asyncio.to_thread(terminal.expect, "Password:")
+        terminal.type(PASSWORD + "\n")
+        assert await asyncio.to_thread(terminal.wait) == 0, terminal.screen + terminal.stderr
+    finally:
+        terminal.close()
+    assert "keyfob://" not in terminal.screen
+    assert "warning" not in terminal.stderr
+    status = await push.rp.call("GET", f"/v1/enrollments/{enrollment['id']}")
+    assert status.body["status"] == "completed"
+
+
+@pytest.mark.asyncio
 async def test_a_used_code_is_refused_and_nothing_is_saved(push: PushEnv) -> None:
     enrollment = await push.rp.enroll(USER)
-    assert (await push.keyfob("push", "enroll", enrollment["uri"])).returncode == 0
+    assert (await push.enroll(enrollment["uri"])).returncode == 0
     before = push.cli.vault.read_bytes()
-    again = await push.keyfob("push", "enroll", enrollment["uri"])
+    again = await push.enroll(enrollment["uri"])
     assert_user_error(again, "already been used", "new one")
     assert push.cli.vault.read_bytes() == before
 
@@ -226,7 +273,7 @@ async def test_an_expired_code_gives_a_clear_error(push: PushEnv) -> None:
     enrollment = await push.rp.enroll(USER, ttl=60)
     push.clock.advance(61)
     before = push.cli.vault.read_bytes()
-    result = await push.keyfob("push", "enroll", enrollment["uri"])
+    result = await push.enroll(enrollment["uri"])
     assert_user_error(result, "expired", "ask the site for a new one")
     assert push.cli.vault.read_bytes() == before
     status = await push.rp.call("GET", f"/v1/enrollments/{enrollment['id']}")
@@ -237,13 +284,13 @@ async def test_an_expired_code_gives_a_clear_error(push: PushEnv) -> None:
 async def test_a_wrong_password_does_not_use_up_the_code(push: PushEnv, tmp_path: Path) -> None:
     enrollment = await push.rp.enroll(USER)
     wrong = tmp_path / "wrong-password"
-    wrong.write_text("not the password\n")
+    write_password_file(wrong, "not the password\n")
     result = await push.keyfob("push", "enroll", enrollment["uri"], "--password-file", str(wrong))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     status = await push.rp.call("GET", f"/v1/enrollments/{enrollment['id']}")
     assert status.body["status"] == "pending"
-    assert (await push.keyfob("push", "enroll", enrollment["uri"])).returncode == 0
+    assert (await push.enroll(enrollment["uri"])).returncode == 0
 
 
 @pytest.mark.asyncio
@@ -253,7 +300,7 @@ async def test_a_server_out_of_reach_is_one_line(push: PushEnv) -> None:
     await push.server.stop()
     push.servers.remove(push.server)
     before = push.cli.vault.read_bytes()
-    result = await push.keyfob("push", "enroll", enrollment["uri"])
+    result = await push.enroll(enrollment["uri"])
     assert_user_error(result, "cannot reach the push server", f"127.0.0.1:{port}")
     assert push.cli.vault.read_bytes() == before
 
@@ -266,7 +313,7 @@ async def test_a_code_not_signed_by_the_pinned_key_is_refused(push: PushEnv) -> 
     spk = uri.split("spk=")[1].split("&")[0]
     forged = b64u_encode(public_key_bytes(new_private_key()))
     before = push.cli.vault.read_bytes()
-    result = await push.keyfob("push", "enroll", uri.replace(spk, forged))
+    result = await push.enroll(uri.replace(spk, forged))
     assert_user_error(result, "not signed by the key in the enrollment code")
     assert push.cli.vault.read_bytes() == before
 
@@ -552,3 +599,30 @@ async def test_listen_reconnects_after_a_server_restart(push: PushEnv) -> None:
         assert (await push.rp.status(created["id"]))["status"] == "approved"
     finally:
         await listening.stop()
+
+
+@pytest.mark.asyncio
+async def test_server_text_never_drives_the_terminal(push: PushEnv) -> None:
+    """A site's name comes from the push server. Control characters are refused in the
+    enrollment link, but bidi overrides (which make text read backwards) get through: they
+    reach the terminal as "?", and --json keeps the name exact."""
+    hostile_site = "Evil\u202eetiS\u2066x\u2069 \u200fBank"
+    push.rp = Rp(push.http, push.server.base_url, await make_api_key(push.server, hostile_site))
+    enrollment = await push.rp.enroll(USER)
+    enrolled = await push.enroll(enrollment["uri"])
+    assert enrolled.returncode == 0, enrolled.stderr
+    listed = await push.keyfob("push", "list")
+    as_json = await push.keyfob("push", "list", "--json")
+    created = await push.rp.challenge(USER, action="Sign in")
+    assert created.status == 201, created
+    listened = await push.keyfob("push", "listen", "--once", input=f"{created.body['number']}\nd\n")
+    for result in (enrolled, listed, as_json, listened):
+        assert result.returncode == 0, result.stderr
+        for char in ("\u202e", "\u2066", "\u2069", "\u200f"):
+            assert char not in result.stdout + result.stderr, (char, result)
+    shown = "Evil?etiS?x? ?Bank"
+    assert f"enrolled: {shown}, {USER}" in enrolled.stdout
+    assert shown in listed.stdout
+    assert f"site:     {shown}" in listened.stdout
+    (entry,) = json.loads(as_json.stdout)
+    assert entry["issuer"] == hostile_site

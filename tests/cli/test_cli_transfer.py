@@ -30,7 +30,7 @@ from app.formats.exporters.registry import exporter_names
 from app.formats.labels import entry_hint
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
-from tests.cli.conftest import KEYFOB, PASSWORD, Cli, assert_user_error
+from tests.cli.conftest import KEYFOB, PASSWORD, Cli, assert_user_error, write_password_file
 from tests.formats import samples
 from tests.formats.test_roundtrip import all_fields, extras, sample_accounts
 
@@ -41,7 +41,7 @@ BAD_SECRET = "NOT0A1VALID8SECRET9"  # 0, 1, 8, 9 are not base32: the entry is un
 @pytest.fixture
 def source_password_file(tmp_path: Path) -> Path:
     path = tmp_path / "source-password.txt"
-    path.write_text(SOURCE_PASSWORD + "\n")
+    write_password_file(path, SOURCE_PASSWORD + "\n")
     return path
 
 
@@ -133,7 +133,7 @@ def test_importing_again_skips_everything_and_writes_nothing(
 def test_wrong_source_password_adds_nothing(vault_cli: Cli, tmp_path: Path) -> None:
     aegis = aegis_export(tmp_path / "aegis.json", sample_accounts(), SOURCE_PASSWORD)
     wrong = tmp_path / "wrong.txt"
-    wrong.write_text("not the password\n")
+    write_password_file(wrong, "not the password\n")
     before = vault_cli.vault.read_bytes()
     result = vault_cli("import", str(aegis), "--source-password-file", str(wrong))
     assert_user_error(result, str(aegis), "wrong password", "nothing was imported")
@@ -474,9 +474,9 @@ def import_vault(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     path = folder / "vault.json"
     Vault.create(path, PASSWORD, kdf=KdfParams.for_tests())
     password_file = folder / "password"
-    password_file.write_text(PASSWORD)
+    write_password_file(password_file, PASSWORD)
     source_password = folder / "source-password"
-    source_password.write_text(SOURCE_PASSWORD)
+    write_password_file(source_password, SOURCE_PASSWORD)
     return path, password_file, source_password
 
 

@@ -12,7 +12,7 @@ from app.core.account import MAX_COUNTER, MAX_PERIOD, Account, Algorithm, OtpTyp
 from app.core.errors import UriError
 from app.core.secret import encode_base32
 from app.core.uri import build_otpauth, parse_otpauth
-from tests.conftest import INTEROP
+from tests.conftest import interop_dir
 
 SECRET = "JBSWY3DPEHPK3PXP"
 SECRET_BYTES = b"Hello!\xde\xad\xbe\xef"
@@ -378,9 +378,8 @@ def test_build_never_fails_on_text_that_is_not_utf8() -> None:
 
 
 def _expected(path: str) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = json.loads((INTEROP / "expected.json").read_text())[path][
-        "entries"
-    ]
+    expected = (interop_dir() / "expected.json").read_text(encoding="utf-8")
+    entries: list[dict[str, object]] = json.loads(expected)[path]["entries"]
     return entries
 
 
@@ -400,7 +399,7 @@ def _fields(account: Account) -> dict[str, object]:
 
 @pytest.mark.parametrize("path", ["otpauth_uri/plain.txt", "ente/ente_auth.txt"])
 def test_interop_files_match_expected(path: str) -> None:
-    lines = (INTEROP / path).read_text(encoding="utf-8").splitlines()
+    lines = (interop_dir() / path).read_text(encoding="utf-8").splitlines()
     accounts = [parse_otpauth(line) for line in lines if line.strip()]
     expected = _expected(path)
     assert len(accounts) == len(expected)
@@ -411,7 +410,7 @@ def test_interop_files_match_expected(path: str) -> None:
 
 
 def test_interop_uris_survive_build_and_parse() -> None:
-    for line in (INTEROP / "otpauth_uri/plain.txt").read_text().splitlines():
+    for line in (interop_dir() / "otpauth_uri/plain.txt").read_text().splitlines():
         account = parse_otpauth(line)
         assert _fields(parse_otpauth(build_otpauth(account))) == _fields(account)
 

@@ -9,6 +9,7 @@ import pytest
 
 from app.formats.aegis import AegisImporter, _java_legacy_password
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView
 from tests.formats import samples as s
 
 AEGIS = AegisImporter()
@@ -31,7 +32,7 @@ def test_plain_vault_gives_every_account_with_groups_note_favourite_and_icon() -
         s.aegis_entry(s.STEAM),
     ]
     data = s.aegis_plain(s.aegis_content(entries, groups))
-    assert AEGIS.sniff(data, "aegis-export.json")
+    assert AEGIS.sniff(SourceView(data, "aegis-export.json"))
     assert not AEGIS.needs_password(data)
     result = AEGIS.read(data, None)
     assert s.keys(result.accounts) == s.keys(s.ALL)

@@ -9,6 +9,7 @@ import pytest
 
 from app.formats.andotp import AndOtpImporter
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.view import SourceView
 from tests.formats import samples as s
 
 ANDOTP = AndOtpImporter()
@@ -18,7 +19,7 @@ ENTRIES = [s.andotp_entry(x) for x in s.ALL]
 def test_plain_backup_with_tags_as_groups() -> None:
     entries = [s.andotp_entry(s.TOTP, tags=["Work", "", 3]), *ENTRIES[1:]]
     data = s.andotp_plain(entries)
-    assert ANDOTP.sniff(data, "otp_accounts.json")
+    assert ANDOTP.sniff(SourceView(data, "otp_accounts.json"))
     assert not ANDOTP.needs_password(data)
     result = ANDOTP.read(data, None)
     assert s.keys(result.accounts) == s.keys(s.ALL)
@@ -28,7 +29,7 @@ def test_plain_backup_with_tags_as_groups() -> None:
 @pytest.mark.parametrize("build", [s.andotp_encrypted, s.andotp_encrypted_old])
 def test_both_encrypted_formats_open_with_the_password(build: Callable[..., bytes]) -> None:
     data = build(ENTRIES)
-    assert ANDOTP.sniff(data, "otp_accounts_2024-01-01.json.aes")
+    assert ANDOTP.sniff(SourceView(data, "otp_accounts_2024-01-01.json.aes"))
     assert ANDOTP.needs_password(data)
     assert s.keys(ANDOTP.read(data, s.PASSWORD).accounts) == s.keys(s.ALL)
     with pytest.raises(WrongPasswordError):
@@ -38,7 +39,7 @@ def test_both_encrypted_formats_open_with_the_password(build: Callable[..., byte
 
 
 def test_current_format_is_recognised_by_its_header_whatever_the_name() -> None:
-    assert ANDOTP.sniff(s.andotp_encrypted(ENTRIES), "backup.bin")
+    assert ANDOTP.sniff(SourceView(s.andotp_encrypted(ENTRIES), "backup.bin"))
 
 
 def test_old_label_format_splits_issuer() -> None:

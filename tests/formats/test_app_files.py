@@ -15,6 +15,7 @@ from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPa
 from app.formats.microsoft import MicrosoftImporter
 from app.formats.steam import SteamImporter
 from app.formats.totpauthenticator import TotpAuthenticatorImporter
+from app.formats.view import SourceView
 from tests.formats import samples as s
 
 AUTHY = AuthyImporter()
@@ -28,7 +29,7 @@ def _totp(sample: s.Sample, digits: int | None = None) -> s.Sample:
 
 def test_authy_plain_and_encrypted_secrets() -> None:
     plain = s.authy_prefs([s.authy_token(s.TOTP), s.authy_token(s.TOTP256)])
-    assert AUTHY.sniff(plain, "com.authy.storage.tokens.authenticator.xml")
+    assert AUTHY.sniff(SourceView(plain, "com.authy.storage.tokens.authenticator.xml"))
     assert not AUTHY.needs_password(plain)
     wanted = s.keys([_totp(s.TOTP), _totp(s.TOTP256, 8)])
     assert s.keys(AUTHY.read(plain, None).accounts) == wanted
@@ -68,7 +69,7 @@ def test_battlenet() -> None:
     secret = bytes(range(20))
     data = s.battlenet_prefs(secret, "EU-1234-5678-9012")
     importer = BattleNetImporter()
-    assert importer.sniff(data, "com.blizzard.messenger.authenticator_preferences.xml")
+    assert importer.sniff(SourceView(data, "com.blizzard.messenger.authenticator_preferences.xml"))
     (account,) = importer.read(data, None).accounts
     assert (account.secret, account.issuer, account.name, account.digits) == (
         secret,
@@ -95,7 +96,7 @@ def test_duo() -> None:
     ]
     importer = DuoImporter()
     data = json.dumps(accounts).encode()
-    assert importer.sniff(data, "accounts.json")
+    assert importer.sniff(SourceView(data, "accounts.json"))
     result = importer.read(data, None)
     assert [(a.type.value, a.name, a.secret, a.counter) for a in result.accounts] == [
         ("totp", "alice", s.TOTP.secret, 0),
@@ -113,7 +114,7 @@ def test_steam_files_new_and_old() -> None:
         json.dumps({"accounts": {"7656": account}}).encode(),
         json.dumps(account).encode(),
     ):
-        assert importer.sniff(data, "Steamguard-7656")
+        assert importer.sniff(SourceView(data, "Steamguard-7656"))
         (imported,) = importer.read(data, None).accounts
         assert (imported.type.value, imported.issuer, imported.name, imported.secret) == (
             "steam",
@@ -136,7 +137,7 @@ def test_microsoft_database_in_wal_mode(tmp_path: Path) -> None:
     data = s.microsoft_db(tmp_path / "PhoneFactor", rows)
     assert data[18:20] == b"\x02\x02"  # what Android writes
     importer = MicrosoftImporter()
-    assert importer.sniff(data, "PhoneFactor")
+    assert importer.sniff(SourceView(data, "PhoneFactor"))
     result = importer.read(data, None)
     assert [(a.issuer, a.name, a.secret, a.digits) for a in result.accounts] == [
         ("ACME Co", "alice", s.TOTP.secret, 6),
@@ -154,7 +155,7 @@ def test_totp_authenticator_backup_with_default_and_own_password(base: int) -> N
     entries = [s.totpauth_entry(s.TOTP, base), json.dumps(s.totpauth_entry(s.TOTP256, base))]
     wanted = s.keys([_totp(s.TOTP), _totp(s.TOTP256)])
     default = s.totpauth_backup(entries)
-    assert TOTPAUTH.sniff(default, "backup.encrypt")
+    assert TOTPAUTH.sniff(SourceView(default, "backup.encrypt"))
     assert not TOTPAUTH.needs_password(default)
     assert s.keys(TOTPAUTH.read(default, None).accounts) == wanted
     own = s.totpauth_backup(entries, s.PASSWORD)
@@ -170,7 +171,7 @@ def test_totp_authenticator_preferences_and_bad_entries() -> None:
     data = s.totpauth_prefs(
         [s.totpauth_entry(s.TOTP), {"base": 8, "key": "1"}, {"base": 16, "key": "xyz"}]
     )
-    assert TOTPAUTH.sniff(data, "TOTP_Authenticator_Preferences.xml")
+    assert TOTPAUTH.sniff(SourceView(data, "TOTP_Authenticator_Preferences.xml"))
     result = TOTPAUTH.read(data, None)
     assert s.keys(result.accounts) == s.keys([_totp(s.TOTP)])
     assert [p.reason for p in result.problems] == [

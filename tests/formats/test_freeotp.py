@@ -10,6 +10,7 @@ from app.formats import _javaser
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
 from app.formats.freeotp import FreeOtpImporter
 from app.formats.freeotpplus import FreeOtpPlusImporter
+from app.formats.view import SourceView
 from tests.formats import samples as s
 
 FREEOTP = FreeOtpImporter()
@@ -19,7 +20,7 @@ PLUS = FreeOtpPlusImporter()
 def test_v1_tokens_in_token_order_with_counters_as_stored() -> None:
     tokens = [s.freeotp_token(x) for x in s.NO_STEAM]
     data = s.freeotp_v1(list(reversed(tokens)))
-    assert FREEOTP.sniff(data, "tokens.xml")
+    assert FREEOTP.sniff(SourceView(data, "tokens.xml"))
     assert not FREEOTP.needs_password(data)
     result = FREEOTP.read(data, None)
     assert s.keys(result.accounts) == s.keys(list(reversed(s.NO_STEAM)))
@@ -58,7 +59,7 @@ def test_v1_bad_tokens_are_problems() -> None:
 @pytest.mark.parametrize("algorithm", ["PBKDF2withHmacSHA1", "PBKDF2withHmacSHA512"])
 def test_v2_backup_opens_with_the_password(algorithm: str) -> None:
     data = s.freeotp_v2(s.NO_STEAM, algorithm=algorithm)
-    assert FREEOTP.sniff(data, "externalBackup.xml")
+    assert FREEOTP.sniff(SourceView(data, "externalBackup.xml"))
     assert FREEOTP.needs_password(data)
     assert sorted(s.keys(FREEOTP.read(data, s.PASSWORD).accounts)) == sorted(s.keys(s.NO_STEAM))
     with pytest.raises(WrongPasswordError):
@@ -100,8 +101,8 @@ def test_freeotp_plus_export_in_token_order() -> None:
     export = json.loads(s.freeotp_plus(tokens))
     export["tokenOrder"].reverse()
     data = json.dumps(export).encode()
-    assert PLUS.sniff(data, "freeotp-backup.json")
-    assert not FREEOTP.sniff(data, "x.json")
+    assert PLUS.sniff(SourceView(data, "freeotp-backup.json"))
+    assert not FREEOTP.sniff(SourceView(data, "x.json"))
     assert s.keys(PLUS.read(data, None).accounts) == s.keys(list(reversed(s.NO_STEAM)))
     with pytest.raises(ImportFormatError):
         PLUS.read(b'{"tokens": 3}', None)

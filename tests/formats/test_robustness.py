@@ -18,6 +18,7 @@ from app.formats import _javaser, registry
 from app.formats._prefs import parse_prefs
 from app.formats.base import Importer, ImportResult
 from app.formats.errors import ImportFormatError
+from app.formats.view import SourceView
 from tests.formats import samples as s
 from tests.formats.fixtures_table import Fixture, fixtures
 
@@ -49,7 +50,7 @@ def cheap(examples: int) -> settings:
 
 
 def _check(importer: Importer, data: bytes, password: str | None) -> None:
-    assert isinstance(importer.sniff(data, "file"), bool)
+    assert isinstance(importer.sniff(SourceView(data, "file")), bool)
     assert isinstance(importer.needs_password(data), bool)
     outcome: ImportResult | ImportFormatError
     try:
@@ -184,3 +185,15 @@ def test_freeotp_v2_with_a_json_value_swapped(data: st.DataObject) -> None:
     fixture = next(f for f in FIXTURES if f.label == "freeotp v2")
     swapped = s.java_hashmap(_swap_inside(_javaser.parse_string_map(fixture.data), data))
     _check(registry.by_name("freeotp"), swapped, fixture.password)
+
+
+@cheap(200)
+@given(prefix=st.sampled_from(PREFIXES), body=st.binary(max_size=600))
+def test_the_shared_view_never_raises_and_parses_each_way_once(prefix: bytes, body: bytes) -> None:
+    source = SourceView(prefix + body, "file")
+    first = (source.text, source.json, source.lines, source.prefs, source.sqlite_schema)
+    assert first[0] is None or isinstance(first[0], str)
+    assert isinstance(first[2], list)
+    # A second look gives the very same objects: nothing is parsed again.
+    again = (source.text, source.json, source.lines, source.prefs, source.sqlite_schema)
+    assert all(a is b for a, b in zip(first, again, strict=True))

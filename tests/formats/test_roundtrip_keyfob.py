@@ -17,6 +17,7 @@ from app.formats.base import ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
 from app.formats.exporters.keyfob import keyfob_file
 from app.formats.keyfob import KeyfobImporter
+from app.formats.view import SourceView
 from app.vault import list_backups
 from app.vault.content import VaultContent, encode_content
 from app.vault.envelope import MASTER_KEY_BYTES, new_document, password_slot, seal
@@ -45,7 +46,7 @@ def test_a_vault_and_its_backups_import_as_keyfob_files(tmp_path: Path) -> None:
 
 def test_password_needed_and_checked() -> None:
     data = _export()
-    assert IMPORTER.sniff(data, "export.json")
+    assert IMPORTER.sniff(SourceView(data, "export.json"))
     assert IMPORTER.needs_password(data)
     with pytest.raises(PasswordRequiredError, match="give its password"):
         IMPORTER.read(data, None)
@@ -67,7 +68,7 @@ def test_a_newer_format_says_to_update() -> None:
     document = json.loads(_export())
     document["version"] = 2
     data = json.dumps(document).encode()
-    assert IMPORTER.sniff(data, "x.json")
+    assert IMPORTER.sniff(SourceView(data, "x.json"))
     with pytest.raises(ImportFormatError, match="newer Keyfob"):
         IMPORTER.read(data, PASSWORD)
 
@@ -98,7 +99,7 @@ def test_rows_this_keyfob_cannot_read_are_problems_and_the_rest_imports() -> Non
     [b"", b"{}", b'{"format": "aegis"}', b"keyfob-vault", b'["keyfob-vault"]', b"\xff" * 40],
 )
 def test_only_keyfob_files_are_claimed(data: bytes) -> None:
-    assert not IMPORTER.sniff(data, "vault.json")
+    assert not IMPORTER.sniff(SourceView(data, "vault.json"))
 
 
 @settings(
@@ -114,7 +115,7 @@ def test_any_bytes_behind_the_marker_give_a_result_or_an_import_error(
     tail: bytes, password: str | None
 ) -> None:
     data = b'{"format": "keyfob-vault", "version": 1, ' + tail
-    assert IMPORTER.sniff(data, "f") in (True, False)
+    assert IMPORTER.sniff(SourceView(data, "f")) in (True, False)
     assert _outcome(data, password) is not None
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -81,18 +84,84 @@ def test_sqlite_giant_generated_values_are_refused(tmp_path: Path) -> None:
 
 
 def test_kdf_bounds() -> None:
+    budget = _crypto.KdfBudget()
     with pytest.raises(ImportFormatError):
-        _crypto.pbkdf2(b"pw", b"salt", _crypto.MAX_PBKDF2_ITERATIONS + 1, "sha1")
+        _crypto.pbkdf2(b"pw", b"salt", _crypto.MAX_PBKDF2_ITERATIONS + 1, "sha1", budget=budget)
     with pytest.raises(ImportFormatError):
-        _crypto.pbkdf2(b"pw", b"salt", 0, "sha1")
+        _crypto.pbkdf2(b"pw", b"salt", 0, "sha1", budget=budget)
     with pytest.raises(ImportFormatError):
-        _crypto.scrypt(b"pw", b"salt", 1 << 21, 8, 1)
+        _crypto.scrypt(b"pw", b"salt", 1 << 21, 8, 1, budget=budget)
     with pytest.raises(ImportFormatError):
-        _crypto.scrypt(b"pw", b"salt", 1000, 8, 1)  # not a power of two
+        _crypto.scrypt(b"pw", b"salt", 1000, 8, 1, budget=budget)  # not a power of two
     with pytest.raises(ImportFormatError):
-        _crypto.scrypt(b"pw", b"salt", 1 << 20, 16, 1)  # 2 GiB
+        _crypto.scrypt(b"pw", b"salt", 1 << 20, 16, 1, budget=budget)  # 2 GiB
     with pytest.raises(ImportFormatError):
-        _crypto.argon2id(b"pw", b"saltsalt", 3, 4, (1 << 20) + 1)
+        _crypto.argon2id(b"pw", b"saltsalt", 3, 4, (1 << 20) + 1, budget=budget)
+
+
+def test_one_budget_bounds_the_sum_of_derivations_of_every_kind() -> None:
+    # Each call is within its own bounds; together they go over what the budget allows.
+    budget = _crypto.KdfBudget(limit=5000)
+    _crypto.pbkdf2(b"pw", b"salt", 1000, "sha1", budget=budget)  # 2000 units
+    _crypto.scrypt(b"pw", b"salt", 256, 8, 1, budget=budget)  # 2048 units
+    with pytest.raises(ImportFormatError, match="more key-derivation work than Keyfob does"):
+        _crypto.argon2id(b"pw", b"saltsalt", 1, 1, 400, budget=budget)  # 1200 more: 5248
+    with pytest.raises(ImportFormatError, match="more key-derivation work"):
+        _crypto.pbkdf2(b"pw", b"salt", 1000, "sha256", budget=budget)
+    _crypto.pbkdf2(b"pw", b"salt", 950, "sha256", budget=budget)  # the 952 left still run
+
+
+def _aegis_with_decoy_slots(decoys: int, *, n: int, r: int, p: int) -> bytes:
+    """A genuine encrypted Aegis vault whose real slot comes after `decoys` password slots
+    (random keys: no password opens them) with the given scrypt parameters."""
+    document = json.loads(s.aegis_encrypted(s.aegis_content([s.aegis_entry(s.TOTP)])))
+    real = document["header"]["slots"][0]
+    decoy = dict(real, key=os.urandom(32).hex(), n=n, r=r, p=p, salt=os.urandom(32).hex())
+    document["header"]["slots"] = [decoy] * decoys + [real]
+    return json.dumps(document).encode()
+
+
+def test_an_aegis_vault_with_a_thousand_password_slots_is_refused_before_any_scrypt() -> None:
+    data = _aegis_with_decoy_slots(999, n=1024, r=8, p=1)
+    aegis = registry.by_name("aegis")
+    for password in (s.PASSWORD, "a wrong password"):
+        with pytest.raises(ImportFormatError) as refused:
+            aegis.read(data, password)
+        # Not "wrong password" after 1,000 scrypt runs, nor the vault opened by slot 1,000.
+        assert type(refused.value) is ImportFormatError
+        assert "lists 1000 password slots" in str(refused.value)
+        assert "at most 4" in str(refused.value)
+    # As many slots as a Keyfob vault may have still open (the real one last).
+    few = _aegis_with_decoy_slots(3, n=1024, r=8, p=1)
+    assert [a.issuer for a in aegis.read(few, s.PASSWORD).accounts] == [s.TOTP.issuer]
+
+
+def test_aegis_slots_asking_for_too_much_scrypt_in_total_are_refused_unstarted() -> None:
+    # Each slot is within the bounds of one derivation (128 MiB, p=16, ~5 s here), but three
+    # of them are more work than one import may do: refused before the first runs.
+    data = _aegis_with_decoy_slots(2, n=1 << 17, r=8, p=16)
+    started = time.monotonic()
+    with pytest.raises(ImportFormatError, match="more key-derivation work") as refused:
+        registry.by_name("aegis").read(data, "a wrong password")
+    assert type(refused.value) is ImportFormatError
+    assert time.monotonic() - started < 60  # a hang guard only; the refusal costs no scrypt
+
+
+def test_an_authy_file_of_too_many_encrypted_tokens_is_refused_unstarted() -> None:
+    # Each encrypted token is one PBKDF2 run: 20,000 of them are more than one import does.
+    token = {
+        "accountType": "authenticator",
+        "name": "x",
+        "salt": "c2FsdA",
+        "encryptedSecret": base64.b64encode(bytes(32)).decode(),
+    }
+    data = s.authy_prefs([token] * 20_000)
+    with pytest.raises(ImportFormatError, match="more key-derivation work") as refused:
+        registry.by_name("authy").read(data, "a password")
+    assert type(refused.value) is ImportFormatError
+    # A real-sized file (a few hundred tokens) still imports.
+    few = s.authy_prefs([s.authy_token(s.TOTP, s.PASSWORD)] * 300)
+    assert len(registry.by_name("authy").read(few, s.PASSWORD).accounts) == 300
 
 
 def test_java_strings_by_reference_and_long_strings() -> None:

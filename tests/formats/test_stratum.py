@@ -11,6 +11,7 @@ import pytest
 
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
 from app.formats.stratum import StratumImporter
+from app.formats.view import SourceView
 from tests.formats import samples as s
 
 STRATUM = StratumImporter()
@@ -30,7 +31,7 @@ def _plain() -> bytes:
 
 def test_plain_backup_with_categories_and_custom_icon() -> None:
     data = _plain()
-    assert STRATUM.sniff(data, "stratum-backup.json")
+    assert STRATUM.sniff(SourceView(data, "stratum-backup.json"))
     assert not STRATUM.needs_password(data)
     result = STRATUM.read(data, None)
     assert s.keys(result.accounts) == s.keys(s.ALL)
@@ -41,7 +42,7 @@ def test_plain_backup_with_categories_and_custom_icon() -> None:
 @pytest.mark.parametrize("build", [s.stratum_encrypted, s.stratum_legacy])
 def test_encrypted_backups(build: Callable[..., bytes]) -> None:
     data = build(_plain())
-    assert STRATUM.sniff(data, "backup.authpro")
+    assert STRATUM.sniff(SourceView(data, "backup.authpro"))
     assert STRATUM.needs_password(data)
     assert s.keys(STRATUM.read(data, s.PASSWORD).accounts) == s.keys(s.ALL)
     with pytest.raises(WrongPasswordError):
@@ -54,7 +55,7 @@ def test_encrypted_backups(build: Callable[..., bytes]) -> None:
 
 def test_internal_database(tmp_path: Path) -> None:
     data = s.stratum_db(tmp_path / "authenticator.db3", s.ALL)
-    assert STRATUM.sniff(data, "authenticator.db3")
+    assert STRATUM.sniff(SourceView(data, "authenticator.db3"))
     result = STRATUM.read(data, None)
     assert s.keys(result.accounts) == s.keys(s.ALL)
     assert result.accounts[0].groups == ("Work",)

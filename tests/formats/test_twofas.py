@@ -8,6 +8,7 @@ import pytest
 
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
 from app.formats.twofas import TwoFasImporter
+from app.formats.view import SourceView
 from tests.formats import samples as s
 
 TWOFAS = TwoFasImporter()
@@ -21,7 +22,7 @@ def test_schema_4_with_every_type_and_a_group(password: str | None) -> None:
     data = s.twofas(
         services, 4, password, groups=[{"id": "g1", "name": "Work", "isExpanded": True}]
     )
-    assert TWOFAS.sniff(data, "2fas-backup-20240101.2fas")
+    assert TWOFAS.sniff(SourceView(data, "2fas-backup-20240101.2fas"))
     assert TWOFAS.needs_password(data) is (password is not None)
     result = TWOFAS.read(data, password)
     assert s.keys(result.accounts) == s.keys(s.ALL)

@@ -17,6 +17,7 @@ from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPa
 from app.formats.googleauth import GoogleAuthImporter
 from app.formats.otpauth import OtpauthListImporter
 from app.formats.proton import ProtonImporter
+from app.formats.view import SourceView
 from app.formats.winauth import WinAuthImporter
 from tests.formats import samples as s
 
@@ -27,7 +28,7 @@ ZIP_PLUS = AuthenticatorPlusImporter()
 def test_otpauth_list_with_comments_blank_lines_and_a_bad_line() -> None:
     data = s.otpauth_list(s.ALL) + b"\n// note\notpauth://totp/x?secret=A\n"
     importer = OtpauthListImporter()
-    assert importer.sniff(data, "accounts.txt")
+    assert importer.sniff(SourceView(data, "accounts.txt"))
     result = importer.read(data, None)
     assert s.keys(result.accounts) == s.keys(s.ALL)
     assert [(p.raw, p.reason) for p in result.problems] == [
@@ -40,8 +41,8 @@ def test_otpauth_list_with_comments_blank_lines_and_a_bad_line() -> None:
 def test_winauth_moves_the_name_to_the_issuer() -> None:
     data = s.otpauth_list([s.TOTP])
     importer = WinAuthImporter()
-    assert importer.sniff(data, "winauth-2024-01-01.txt")
-    assert not importer.sniff(data, "accounts.txt")
+    assert importer.sniff(SourceView(data, "winauth-2024-01-01.txt"))
+    assert not importer.sniff(SourceView(data, "accounts.txt"))
     (account,) = importer.read(data, None).accounts
     assert (account.issuer, account.name) == ("alice@example.com", "WinAuth")
 
@@ -56,8 +57,8 @@ def test_ente_code_display_and_trash() -> None:
     ]
     data = "\n".join(lines).encode()
     importer = EnteImporter()
-    assert importer.sniff(data, "ente-auth-codes.txt")
-    assert not OtpauthListImporter().sniff(data, "x.txt")
+    assert importer.sniff(SourceView(data, "ente-auth-codes.txt"))
+    assert not OtpauthListImporter().sniff(SourceView(data, "x.txt"))
     result = importer.read(data, None)
     (account,) = result.accounts
     assert s.key(account) == s.key(s.TOTP)
@@ -82,7 +83,7 @@ def test_bitwarden_totps_of_every_kind(build: Callable[..., bytes]) -> None:
         ]
     )
     importer = BitwardenImporter()
-    assert importer.sniff(data, "bitwarden_export.json")
+    assert importer.sniff(SourceView(data, "bitwarden_export.json"))
     result = importer.read(data, None)
     steam = s.Sample("steam", "Steam", "Steam account", s.STEAM.secret, "SHA1", 5)
     bare = s.Sample("totp", "Example", "bob", s.TOTP256.secret)
@@ -94,7 +95,7 @@ def test_bitwarden_totps_of_every_kind(build: Callable[..., bytes]) -> None:
 
 def test_bitwarden_encrypted_export_is_refused_with_advice() -> None:
     data = json.dumps({"encrypted": True, "passwordProtected": True, "data": "2.x|y|z"}).encode()
-    assert BitwardenImporter().sniff(data, "x.json")
+    assert BitwardenImporter().sniff(SourceView(data, "x.json"))
     with pytest.raises(ImportFormatError, match="export again"):
         BitwardenImporter().read(data, "pw")
 
@@ -104,7 +105,7 @@ def test_proton_name_and_note_and_steam() -> None:
         [(s.uri(s.TOTP), "alice (work)"), ("steam://" + s.STEAM.b32, "dave"), ("mailto:x", "x")]
     )
     importer = ProtonImporter()
-    assert importer.sniff(data, "proton_authenticator_backup.json")
+    assert importer.sniff(SourceView(data, "proton_authenticator_backup.json"))
     result = importer.read(data, None)
     assert [(a.type.value, a.issuer, a.name) for a in result.accounts] == [
         ("totp", "ACME Co", "alice (work)"),
@@ -116,7 +117,7 @@ def test_proton_name_and_note_and_steam() -> None:
 def test_authenticator_plus_zipcrypto_backup() -> None:
     accounts = (s.otpauth_list(s.ALL)).replace(b"\n", b"\r\n")
     data = s.zipcrypto_zip("Accounts.txt", accounts, s.PASSWORD)
-    assert ZIP_PLUS.sniff(data, "backup.zip")
+    assert ZIP_PLUS.sniff(SourceView(data, "backup.zip"))
     assert ZIP_PLUS.needs_password(data)
     assert s.keys(ZIP_PLUS.read(data, s.PASSWORD).accounts) == s.keys(s.ALL)
     with pytest.raises(PasswordRequiredError):
@@ -127,7 +128,9 @@ def test_authenticator_plus_zipcrypto_backup() -> None:
     plain = s.zipcrypto_zip("Accounts.txt", accounts, None)
     assert not ZIP_PLUS.needs_password(plain)
     assert s.keys(ZIP_PLUS.read(plain, None).accounts) == s.keys(s.ALL)
-    assert not ZIP_PLUS.sniff(s.zipcrypto_zip("Other.txt", accounts, None), "backup.zip")
+    assert not ZIP_PLUS.sniff(
+        SourceView(s.zipcrypto_zip("Other.txt", accounts, None), "backup.zip")
+    )
 
 
 def _accounts(samples: list[s.Sample]) -> list[Account]:
@@ -139,8 +142,8 @@ def test_google_migration_batches_in_any_order_with_comments() -> None:
     uris = build_migration(_accounts(many), per_batch=10)
     assert len(uris) == 3
     data = ("# scanned with my camera\n" + "\n".join(reversed(uris)) + "\n").encode()
-    assert GOOGLE.sniff(data, "qr.txt")
-    assert not OtpauthListImporter().sniff(data, "qr.txt")
+    assert GOOGLE.sniff(SourceView(data, "qr.txt"))
+    assert not OtpauthListImporter().sniff(SourceView(data, "qr.txt"))
     result = GOOGLE.read(data, None)
     assert sorted(s.keys(result.accounts)) == sorted(s.keys(many))
     assert result.problems == []
@@ -169,7 +172,7 @@ def test_google_damaged_line_and_plain_uri_line() -> None:
 
 def test_google_authenticator_database(tmp_path: Path) -> None:
     data = s.googleauth_db(tmp_path / "databases", [s.TOTP, s.HOTP])
-    assert GOOGLE.sniff(data, "databases")
+    assert GOOGLE.sniff(SourceView(data, "databases"))
     result = GOOGLE.read(data, None)
     sha1 = [
         s.Sample("totp", "ACME Co", "alice@example.com", s.TOTP.secret),

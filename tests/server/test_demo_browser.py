@@ -69,7 +69,9 @@ class Demo:
         uri = await page.get_attribute("#enroll-link", "href")
         assert uri is not None
         assert uri.startswith("keyfob://enroll?v=1&")
-        await expect(page.locator("#enroll-command")).to_have_text(f"keyfob push enroll '{uri}'")
+        await expect(page.locator("#enroll-command")).to_have_text(
+            f"printf '%s\\n' '{uri}' | keyfob push enroll -"
+        )
         status = page.locator("#enroll-status")
         await expect(status).to_have_attribute("data-status", "pending")
         enrollment = await register(self.http, uri, int(time.time()), "Browser test laptop")

@@ -2,19 +2,23 @@
 
     python -m tests.ui.instance_driver MODE PASSWORD_FILE [keyfob arguments...]
 
-It starts Keyfob exactly as `keyfob` does (app.ui.main.launch: the single-instance server,
-the controller, the windows) and plays the user: it types the password when a window comes
-to the front, and clicks Add when accounts are offered. It reports what a user would see as
-JSON lines on stdout (never a link or a secret: labels, counts, window states):
+It starts Keyfob exactly as `keyfob` does (app.handoff.desktop_start before Qt: the early
+hand-off, and the restart that takes links out of the arguments; then app.ui.main.launch: the
+single-instance server, the controller, the windows) and plays the user: it types the
+password when a window comes to the front, and clicks Add when accounts are offered. It
+reports what a user would see as JSON lines on stdout (never a link or a secret: labels,
+counts, window states):
     {"event": "ready", "socket": PATH}          listening for later starts
     {"event": "front", "window": "unlock", "visible": true, "minimized": false}
     {"event": "offered", "accounts": ["Issuer:name", ...]}
     {"event": "added", "count": N}              then it quits
     {"event": "enrollment", "issuer": NAME}     a receiver of enrollment_link_received got one
     {"event": "notice", "text": TEXT}           the "coming soon" note for an enrollment link
+    {"event": "exited", "code": N}              handed off to a running Keyfob, or refused
 MODE: "unlock-on-request" (locked until a request brings it to the front), "unlocked"
-(unlocks at once), "unlocked-with-receiver" (also connects enrollment_link_received, as
-the push UI does), or "idle" (only reports).
+(unlocks at once), "unlocked-offer" (unlocks at once and adds what the add window offers:
+the links it was started with), "unlocked-with-receiver" (also connects
+enrollment_link_received, as the push UI does), or "idle" (only reports).
 """
 
 from __future__ import annotations
@@ -35,10 +39,16 @@ def main() -> int:
     mode, password_file, *argv = sys.argv[1:]
     password = Path(password_file).read_text().strip()
 
-    from app.ui.main import launch
-    from app.ui.single_instance import Request, socket_file
+    from app.handoff import Request, desktop_start, socket_file
 
-    running = launch(argv)
+    started = desktop_start(argv, own_arguments=True)
+    if isinstance(started, int):
+        say("exited", code=started)
+        return started
+
+    from app.ui.main import launch
+
+    running = launch(started)
     if isinstance(running, int):
         say("exited", code=running)
         return running
@@ -97,6 +107,8 @@ def main() -> int:
     server.request_received.connect(report_request)
     if mode == "unlock-on-request":
         # The link waited for the unlock; the add window offers it now.
+        controller.opened.connect(lambda: QTimer.singleShot(0, report_offer))
+    if mode == "unlocked-offer":
         controller.opened.connect(lambda: QTimer.singleShot(0, report_offer))
     if mode == "unlocked-with-receiver":
         controller.enrollment_link_received.connect(enrollment)

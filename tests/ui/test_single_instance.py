@@ -32,17 +32,19 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.__main__ import wants_desktop
-from app.ui.controller import Controller
-from app.ui.errors import HandOffError
-from app.ui.main import LinkEvents, parse_arguments
-from app.ui.settings import Settings
-from app.ui.single_instance import (
+from app.handoff import (
+    LINKS_FD_ENV,
     HandOff,
-    InstanceServer,
+    HandOffError,
     Request,
-    hand_off,
+    parse_arguments,
     server_name,
+    take_passed_links,
 )
+from app.ui.controller import Controller
+from app.ui.main import LinkEvents
+from app.ui.settings import Settings
+from app.ui.single_instance import InstanceServer, hand_off
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
 from tests.conftest import ROOT
@@ -197,6 +199,97 @@ def test_a_link_opened_later_goes_to_the_running_keyfob_which_adds_it_after_unlo
     assert LINK not in first.stderr + second.stderr  # the secret is never echoed
 
 
+def _qt_modules(importtime_report: str) -> list[str]:
+    """The Qt modules in the list `python -X importtime` writes to stderr."""
+    return [
+        line for line in importtime_report.splitlines() if "PySide6" in line or "shiboken6" in line
+    ]
+
+
+def test_a_link_goes_to_the_running_keyfob_before_the_second_one_loads_qt(
+    start_first: Callable[..., Driver], environment: dict[str, str]
+) -> None:
+    # The link's secret is in the second process's arguments (/proc/PID/cmdline, readable by
+    # every local user) until it exits: it hands the link on before importing Qt, which
+    # takes the most time of a start.
+    first = start_first("idle")
+    first.wait_for("ready")
+    second = subprocess.run(
+        [sys.executable, "-X", "importtime", KEYFOB, LINK],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "app.handoff" in second.stderr  # the list of imports is there ...
+    assert _qt_modules(second.stderr) == []  # ... and holds no Qt
+    assert first.wait_for("request") == {"event": "request", "links": 1, "show": True}
+    assert "GEZDGNBVGY3TQOJQ" not in second.stdout + second.stderr
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_a_link_that_starts_keyfob_does_not_stay_in_its_arguments(
+    environment: dict[str, str], runtime_dir: Path
+) -> None:
+    # No Keyfob runs: `keyfob LINK` starts the app, restarting itself first without the link
+    # in its arguments (the link goes through a pipe), so the running app's command line
+    # shows no secret.
+    process = subprocess.Popen(
+        [KEYFOB, LINK],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + EVENT_TIMEOUT_S
+        # The app listens for later starts once it runs: its socket is the sign it is up.
+        while not list(runtime_dir.glob("*.socket")):
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "Keyfob did not start listening"
+            time.sleep(0.05)
+        arguments = _cmdline(process.pid).split(b"\0")
+        assert arguments[1] == KEYFOB.encode()  # still the same program (the same process)
+        assert not any(b"otpauth" in argument for argument in arguments)
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert "GEZDGNBVGY3TQOJQ" not in stderr
+
+
+def test_the_link_a_keyfob_was_started_with_survives_the_restart_and_is_offered(
+    start_first: Callable[..., Driver],
+) -> None:
+    first = start_first("unlocked-offer", LINK)
+    first.wait_for("ready")
+    arguments = _cmdline(first.process.pid).split(b"\0")
+    assert b"tests.ui.instance_driver" in arguments  # restarted as itself ...
+    assert not any(b"otpauth" in argument for argument in arguments)  # ... without the link
+    assert first.wait_for("offered")["accounts"] == ["Linked:bob"]
+    assert first.wait_for("added")["count"] == 3
+
+
+def test_passed_links_come_only_from_a_pipe_and_only_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in ("0", "1", "2", "not a number", "987654"):
+        monkeypatch.setenv(LINKS_FD_ENV, number)
+        assert take_passed_links() == []
+        assert LINKS_FD_ENV not in os.environ
+    read_end, write_end = os.pipe()
+    os.write(write_end, json.dumps([LINK, "https://not-a-link"]).encode())
+    os.close(write_end)
+    monkeypatch.setenv(LINKS_FD_ENV, str(read_end))
+    assert take_passed_links() == [LINK]
+    assert take_passed_links() == []  # read once: the variable and the pipe are gone
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        os.fstat(read_end)
+
+
 def test_a_second_keyfob_without_arguments_only_brings_the_first_to_the_front(
     start_first: Callable[..., Driver], environment: dict[str, str]
 ) -> None:
@@ -266,19 +359,42 @@ def test_a_server_answers_and_reports_the_request(qtbot: QtBot, runtime_dir: Pat
     assert server.listen()
     received: list[object] = []
     server.request_received.connect(received.append)
-    # The client blocks while it waits, so it runs in its own process (as `keyfob` does).
+    # The client blocks while it waits, so it runs in its own process (as `keyfob` does): the
+    # standard library's, which `keyfob` uses before Qt loads (it reports whether Qt loaded).
     code = (
-        "import sys; from app.ui.single_instance import hand_off, Request; "
-        "print(hand_off(sys.argv[1], Request(tuple(sys.argv[2:]), show=False)).name)"
+        "import sys; from app.handoff import hand_off, Request; "
+        "outcome = hand_off(sys.argv[1], Request(tuple(sys.argv[2:]), show=False)); "
+        "print(outcome.name, any(m.startswith('PySide6') for m in sys.modules))"
     )
     client = QProcess()
     client.setWorkingDirectory(str(ROOT))
     client.start(sys.executable, ["-c", code, server.name, LINK, "https://not-a-link"])
     qtbot.waitUntil(lambda: client.state() == QProcess.ProcessState.NotRunning, timeout=WAIT_MS)
-    assert bytes(client.readAllStandardOutput().data()).decode().strip() == "DELIVERED"
+    assert bytes(client.readAllStandardOutput().data()).decode().split() == ["DELIVERED", "False"]
     assert received == [Request((LINK,), show=False)]
     server.close()
     assert hand_off(server.name, Request()) is HandOff.NO_SERVER
+
+
+def test_the_qt_client_kept_for_windows_speaks_the_same_protocol(
+    qtbot: QtBot, runtime_dir: Path
+) -> None:
+    server = InstanceServer(str(runtime_dir / "qt.socket"))
+    assert server.listen()
+    received: list[object] = []
+    server.request_received.connect(received.append)
+    code = (
+        "import sys; from app.handoff import Request; "
+        "from app.ui.single_instance import qt_hand_off; "
+        "print(qt_hand_off(sys.argv[1], Request(tuple(sys.argv[2:]))).name)"
+    )
+    client = QProcess()
+    client.setWorkingDirectory(str(ROOT))
+    client.start(sys.executable, ["-c", code, server.name, LINK])
+    qtbot.waitUntil(lambda: client.state() == QProcess.ProcessState.NotRunning, timeout=WAIT_MS)
+    assert bytes(client.readAllStandardOutput().data()).decode().strip() == "DELIVERED"
+    assert received == [Request((LINK,))]
+    server.close()
 
 
 def test_a_server_drops_what_is_not_a_request(qtbot: QtBot, runtime_dir: Path) -> None:

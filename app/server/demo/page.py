@@ -382,7 +382,10 @@ SCRIPT_JS: Final = """"use strict";
       }
       $("qr").innerHTML = r.data.qr;
       $("enroll-link").href = r.data.uri;
-      $("enroll-command").textContent = "keyfob push enroll '" + r.data.uri + "'";
+      // printf is built into the shell, so the link (it holds a secret) never shows among
+      // the arguments of a running process, as it would in `keyfob push enroll LINK`.
+      $("enroll-command").textContent =
+        "printf '%s\\\\n' '" + r.data.uri + "' | keyfob push enroll -";
       $("copy-command").textContent = "Copy";
       enrollStatus("pending", "Waiting for " + r.data.user + "\\u2019s Keyfob\\u2026");
       $("enroll-expiry").textContent = "The code works once, for one device, and expires in " +
