@@ -7,7 +7,7 @@ from datetime import datetime
 
 from app.cli.context import Context, revision_log
 from app.cli.errors import CliError
-from app.cli.output import note, print_table
+from app.cli.output import note, print_table, printable
 from app.cli.passwords import PASSWORD_FILE_ENV, current_password, new_password
 from app.vault.backups import backups_dir, list_backups, restore_backup
 from app.vault.rekey import RetiredKey
@@ -27,7 +27,7 @@ def cmd_init(ctx: Context) -> int:
     if len(password) < SHORT_PASSWORD:
         note(f"Warning: a password shorter than {SHORT_PASSWORD} characters is easy to guess.")
     Vault.create(path, password).track_revisions(revision_log())
-    print(f"Created a new vault at {path}")
+    print(f"Created a new vault at {printable(str(path))}")
     note(
         "Keep the password safe: without it, and without a backup, "
         "the accounts in this vault cannot be recovered."
@@ -152,6 +152,6 @@ def cmd_restore(ctx: Context, backup: str) -> int:
     if not path.exists() and not list_backups(path):
         raise CliError(f"no vault and no backups at {path}")
     restore_backup(path, backup, current_password(ctx.password_file), revisions=revision_log())
-    print(f"Restored {backup}.")
+    print(f"Restored {printable(backup)}.")
     note("The vault as it was before is kept among the backups.")
     return 0

@@ -67,8 +67,8 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(
             muted(
                 self.tr(
-                    "Keyfob makes a new key for the vault: neither the old password nor an old "
-                    "copy of the vault will open it, or any later version."
+                    "Keyfob makes a new key for the vault: from now on, neither the old "
+                    "password nor an old copy of the vault opens what you change."
                 )
             )
         )
@@ -77,10 +77,11 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(self.current)
         layout.addSpacing(6)
         layout.addWidget(self._label(self.tr("&New password"), self.password))
+        for widget in (self.password, self.meter, self.strength_label):
+            layout.addWidget(widget)
+        layout.addSpacing(6)
+        layout.addWidget(self._label(self.tr("&Repeat the new password"), self.confirm))
         for widget in (
-            self.password,
-            self.meter,
-            self.strength_label,
             self.confirm,
             self.mismatch,
             self.error,

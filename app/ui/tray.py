@@ -62,7 +62,8 @@ class Tray(QObject):
             title = self.menu.addAction(self.tr("Copy the code of"))
             title.setEnabled(False)
             for account in favourites[:MAX_FAVOURITES]:
-                action = QAction(account.label, self.menu)
+                # "&" marks a shortcut in a menu's text: doubled, a name shows as it is.
+                action = QAction(account.label.replace("&", "&&"), self.menu)
                 action.setIcon(icon("copy"))
                 uuid = account.uuid
                 action.triggered.connect(lambda _c=False, u=uuid: self.copy_requested.emit(u))

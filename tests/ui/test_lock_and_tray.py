@@ -188,3 +188,21 @@ def test_locking_while_a_password_check_runs_is_safe(
     qtbot.waitUntil(lambda: running_count() == 0, timeout=WAIT_MS)
     assert controller.is_locked
     assert not hasattr(main, "secret_dialog")  # the answer came too late to show anything
+
+
+def test_tray_menu_shows_an_ampersand_in_a_favourite_name(
+    qtbot: QtBot, vault: Vault, make_controller: Callable[..., Controller]
+) -> None:
+    from dataclasses import replace
+
+    github = next(a for a in vault.content.accounts if a.issuer == "GitHub")
+    renamed = replace(github, issuer="AT&T", favourite=True)
+    vault.update_account(renamed)
+    controller = make_controller()
+    unlock(qtbot, controller)
+    assert controller.tray is not None
+    controller.tray.rebuild()
+    # iconText() is the text as a menu shows it (a lone "&" would be eaten as a shortcut mark).
+    shown = [a.iconText() for a in controller.tray.actions()]
+    assert renamed.label.startswith("AT&T")
+    assert renamed.label in shown, shown
