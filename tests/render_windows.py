@@ -115,10 +115,14 @@ def render(out: Path, temp: Path) -> int:
     from app.ui.theme import apply_theme
     from app.ui.unlock_window import UnlockWindow
     from app.vault.kdf import KdfParams
+    from app.vault.preferences import Preferences
     from app.vault.store import Vault
 
     app = make_application()
-    settings = Settings(QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat))
+    settings = Settings(
+        QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat),
+        preferences=Preferences(temp / "preferences"),
+    )
     moment = [CALM]
     clock = Clock(source=lambda: moment[0])
     vault = Vault.create(temp / "vault.json", "render password", kdf=KdfParams.for_tests())
@@ -236,10 +240,14 @@ def render_transfer(out: Path, temp: Path) -> int:
     from app.ui.settings import Settings, Theme
     from app.ui.theme import apply_theme
     from app.vault.kdf import KdfParams
+    from app.vault.preferences import Preferences
     from app.vault.store import Vault
 
     app = make_application()
-    settings = Settings(QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat))
+    settings = Settings(
+        QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat),
+        preferences=Preferences(temp / "preferences"),
+    )
     clock = Clock(source=lambda: CALM)
     password = "render password"
     vault = Vault.create(temp / "vault.json", password, kdf=KdfParams.for_tests())
@@ -292,7 +300,7 @@ def render_transfer(out: Path, temp: Path) -> int:
         wizard.close()
 
         export = window.open_export()
-        export.choose_format("uris")
+        export.choose_format("otpauth")
         export.destination.setText(str(temp / "keyfob-otpauth.txt"))
         settle(export, f"export-plaintext-{theme.value}")
         if theme is Theme.LIGHT:
@@ -364,10 +372,14 @@ def render_push(out: Path, temp: Path) -> int:
     from app.ui.settings import Settings, Theme
     from app.ui.theme import apply_theme
     from app.vault.kdf import KdfParams
+    from app.vault.preferences import Preferences
     from app.vault.store import Vault
 
     app = make_application()
-    settings = Settings(QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat))
+    settings = Settings(
+        QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat),
+        preferences=Preferences(temp / "preferences"),
+    )
     now = 1_800_000_000
 
     class Unlocker:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 
 from app.cli.context import Context
 from app.cli.errors import CliError
@@ -14,9 +13,12 @@ from app.core.account import Account, OtpType
 from app.core.clock import Clock
 from app.core.errors import UriError
 from app.core.migration import parse_migration
+from app.core.migration_progress import MigrationProgress
 from app.core.otp import code_at
 from app.core.uri import parse_otpauth
+from app.vault.account_edits import advance_hotp
 from app.vault.content import VaultContent
+from app.vault.preferences import Preferences
 
 
 def matches(account: Account, query: str | None) -> bool:
@@ -30,17 +32,10 @@ def matches(account: Account, query: str | None) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class _Batch:
-    batch_id: int
-    index: int
-    size: int
-
-
-def _read_uris(lines: Iterable[str]) -> tuple[list[Account], list[_Batch]]:
+def _read_uris(lines: Iterable[str]) -> tuple[list[Account], MigrationProgress]:
     """Every account in the URIs, or a CliError naming the first bad one (nothing is added)."""
     accounts: list[Account] = []
-    batches: list[_Batch] = []
+    progress = MigrationProgress()
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -48,32 +43,30 @@ def _read_uris(lines: Iterable[str]) -> tuple[list[Account], list[_Batch]]:
         try:
             if text.lower().startswith("otpauth-migration:"):
                 batch = parse_migration(text)
-                accounts += batch.accounts
-                batches.append(_Batch(batch.batch_id, batch.batch_index, batch.batch_size))
+                accounts += batch.accounts  # given twice: skipped as duplicates
+                progress.add(batch)
             else:
                 accounts.append(parse_otpauth(text))
         except UriError as error:
             # Never echo the URI: it carries the secret.
             raise CliError(f"URI {number}: {error}; nothing was added") from None
-    return accounts, batches
+    return accounts, progress
 
 
-def _describe_batches(batches: list[_Batch]) -> None:
-    for batch_id in dict.fromkeys(b.batch_id for b in batches):
-        seen = {b.index for b in batches if b.batch_id == batch_id}
-        size = max(b.size for b in batches if b.batch_id == batch_id)
-        if size == 1:
-            continue
-        read = ", ".join(str(i + 1) for i in sorted(seen))
-        note(f"Google Authenticator export: read QR {read} of {size}")
-        missing = [str(i + 1) for i in range(size) if i not in seen]
+def _describe_batches(progress: MigrationProgress) -> None:
+    for export in progress.exports:
+        read = ", ".join(map(str, export.read_numbers()))
+        note(f"Google Authenticator export: read QR {read} of {export.size}")
+        missing = export.missing()
         if missing:
-            note(f"  QR {', '.join(missing)} of {size} not given yet: add them too")
+            note(
+                f"  QR {', '.join(map(str, missing))} of {export.size} not given yet: add them too"
+            )
 
 
 def cmd_add(ctx: Context, uris: list[str]) -> int:
     lines = uri_lines(uris, "otpauth:// URI")
-    accounts, batches = _read_uris(lines)  # bad URIs fail before anything is asked
+    accounts, progress = _read_uris(lines)  # bad URIs fail before anything is asked
     if not accounts:
         raise CliError("no URI given: pipe otpauth:// URIs into `keyfob add -`")
     # Before the password is asked (the wait), the secrets leave the process's arguments.
@@ -81,7 +74,7 @@ def cmd_add(ctx: Context, uris: list[str]) -> int:
     move_off_command_line(uris, [*options, "add", STDIN], "keyfob add -")
     vault = ctx.open_vault()
     result = vault.add_accounts(accounts)
-    _describe_batches(batches)
+    _describe_batches(progress)
     for account in result.added:
         print(f"added: {printable(account.label)}")
     for account in result.duplicates:
@@ -122,19 +115,19 @@ def cmd_code(ctx: Context, query: str | None, as_json: bool, at: int | None) -> 
     chosen = [a.uuid for a in vault.content.accounts if matches(a, query)]
     if not chosen:
         raise CliError(_no_match(query))
-    now = float(at) if at is not None else Clock().now()
+    now = float(at) if at is not None else _clock().now()
     wanted = set(chosen)
 
     def take_codes(content: VaultContent) -> list[tuple[Account, str, int | None]]:
         # Inside modify(): HOTP counters are read fresh from disk and advanced atomically,
         # so two processes never show the same HOTP code.
         shown = []
-        for index, account in enumerate(content.accounts):
+        for account in list(content.accounts):
             if account.uuid not in wanted:
                 continue
             code = code_at(account, now)
             if account.type is OtpType.HOTP:
-                content.accounts[index] = replace(account, counter=account.counter + 1)
+                advance_hotp(content, account.uuid)  # as the desktop app does: one rule
             shown.append((account, code.text, code.valid_until))
         return shown
 
@@ -163,6 +156,15 @@ def cmd_code(ctx: Context, query: str | None, as_json: bool, at: int | None) -> 
     ]
     print_table(rows)
     return 0
+
+
+def _clock() -> Clock:
+    """The system clock with the correction set in the desktop app's Settings, if any."""
+    preferences = Preferences.default()
+    if preferences.problem:
+        problem = printable(preferences.problem, 4096)
+        note(f"Warning: {problem}; codes use the system clock as it is")
+    return Clock(offset=preferences.time_offset)
 
 
 def _no_match(query: str | None) -> str:

@@ -20,13 +20,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.cli.errors import CliError
 from app.cli.output import note
+from app.core.files import atomic_write
 from app.data_files import APP_ID, resource_path
 
 DESKTOP_ID = f"{APP_ID}.desktop"
@@ -203,14 +203,7 @@ def _write_atomically(path: Path, text: str) -> None:
     # Through a symlink (dotfile managers link mimeapps.list) to the file it points at.
     target = path.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(target, text.encode("utf-8"))
 
 
 def _update_mimeapps(path: Path, change: Callable[[str], str]) -> None:

@@ -154,14 +154,14 @@ def _transfer_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
         "--format",
         required=True,
         metavar="FORMAT",
-        help="keyfob, aegis (both encrypted), aegis-plain, uris, google-qr, html",
+        help="keyfob, aegis (both encrypted), aegis-plain, otpauth, googleauth, html",
     )
     exports.add_argument(
         "--out",
         required=True,
         metavar="PATH",
         type=path_argument,
-        help="a new file (a folder for google-qr)",
+        help="a new file (a folder for googleauth)",
     )
     exports.add_argument(
         "--export-password-file",
@@ -172,7 +172,7 @@ def _transfer_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
     exports.add_argument(
         "--yes-plaintext",
         action="store_true",
-        help="agree to write secrets unencrypted (aegis-plain, uris, google-qr, html)",
+        help="agree to write secrets unencrypted (aegis-plain, otpauth, googleauth, html)",
     )
 
 

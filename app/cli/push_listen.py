@@ -27,8 +27,8 @@ from app.cli.context import Context
 from app.cli.errors import CliError
 from app.cli.output import note, printable
 from app.cli.push_enrollments import read_enrollments
-from app.push.enrollment import PushEnrollment
-from app.push.errors import PushError
+from app.push.enrollment import PushEnrollment, check_ws_url
+from app.push.errors import PushError, PushUriError
 from app.push.messages import MAX_MESSAGE_BYTES, NUMBER_PATTERN, Challenge, Decision, Status
 from app.push.session import (
     Action,
@@ -37,11 +37,13 @@ from app.push.session import (
     ChallengeResolved,
     Connected,
     DeviceSession,
+    Heartbeat,
     Outgoing,
     ProtocolViolation,
 )
 
-PING_INTERVAL: Final = 20.0
+CLOSE_GOING_AWAY: Final = 1001
+DROP_TIMEOUT: Final = 2.0
 CONNECT_TIMEOUT: Final = 20.0
 DRIFT_WARNING: Final = 15
 CLOSE_AUTH_FAILED: Final = 4401
@@ -223,14 +225,24 @@ class Listener:
 
     async def _connect_loop(self, http: aiohttp.ClientSession, link: Link) -> None:
         url = link.enrollment.ws_url
+        try:
+            # Enrollments stored before the registration checked this must not connect either.
+            check_ws_url(link.enrollment.url, url)
+        except PushUriError as error:
+            link.revoked = True
+            note(f"keyfob: not connecting for {link.label}: {error}")
+            if all(other.revoked for other in self.links):
+                self._stop(CliError("no push enrollment here can be connected"))
+            return
         while True:
             try:
                 async with asyncio.timeout(CONNECT_TIMEOUT):
+                    # Pings are ours (Heartbeat, as the protocol times them): aiohttp's own
+                    # heartbeat gives up half an interval after its ping.
                     ws = await http.ws_connect(
                         url,
-                        heartbeat=PING_INTERVAL,
                         max_msg_size=MAX_MESSAGE_BYTES + 1,
-                        autoping=True,
+                        autoping=False,
                     )
             except (aiohttp.ClientError, OSError, TimeoutError) as error:
                 delay = link.session.backoff.next_delay()
@@ -265,17 +277,57 @@ class Listener:
 
     async def _serve(self, link: Link, ws: aiohttp.ClientWebSocketResponse) -> None:
         link.ws = ws
+        loop = asyncio.get_running_loop()
+        heartbeat = Heartbeat()
+        heartbeat.start(loop.time())
+        dropping = asyncio.Event()
+        keepalive = asyncio.create_task(self._keepalive(link, ws, heartbeat, dropping))
         for action in link.session.on_open():
             await self._act(link, action)
         try:
             async for message in ws:
-                if message.type is aiohttp.WSMsgType.TEXT:
+                heartbeat.heard(loop.time())
+                if message.type is aiohttp.WSMsgType.PING:
+                    with contextlib.suppress(ConnectionError):
+                        await ws.pong(message.data)
+                elif message.type is aiohttp.WSMsgType.TEXT:
                     for action in link.session.on_message(str(message.data), int(time.time())):
                         await self._act(link, action)
         finally:
+            if not dropping.is_set():
+                keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keepalive
             link.session.on_close()
             link.ready.clear()
             link.ws = None
+
+    async def _keepalive(
+        self,
+        link: Link,
+        ws: aiohttp.ClientWebSocketResponse,
+        heartbeat: Heartbeat,
+        dropping: asyncio.Event,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        while not ws.closed:
+            await asyncio.sleep(max(0.0, heartbeat.next_due() - loop.time()))
+            due = heartbeat.tick(loop.time())
+            if due == "ping":
+                # A peer that reads nothing fills our buffer and a send would wait for ever:
+                # the ping gets until the drop is due, then the loop drops the peer.
+                with contextlib.suppress(ConnectionError, TimeoutError):
+                    async with asyncio.timeout(heartbeat.timeout):
+                        await ws.ping()
+            elif due == "drop":
+                note(f"keyfob: the push server stopped answering for {link.label}")
+                dropping.set()
+                # Closing ends the read loop at once; a peer that never answers the close
+                # is cut off after DROP_TIMEOUT.
+                with contextlib.suppress(TimeoutError, ConnectionError):
+                    async with asyncio.timeout(DROP_TIMEOUT):
+                        await ws.close(code=CLOSE_GOING_AWAY, message=b"no answer to ping")
+                return
 
     async def _act(self, link: Link, action: Action) -> None:
         if isinstance(action, Outgoing):
@@ -339,7 +391,7 @@ class Listener:
         made = datetime.fromtimestamp(challenge.created_at - drift).strftime("%H:%M:%S")
         lines = [
             "",
-            f"sign-in request {challenge.id}",
+            f"sign-in request {printable(challenge.id)}",
             f"  site:     {printable(challenge.issuer)}",
             f"  account:  {printable(challenge.user)}",
             f"  action:   {printable(challenge.action)}",
@@ -415,7 +467,8 @@ class Listener:
         why = OUTCOMES.get(status, "")
         if via == "cancel" and status not in {Status.CANCELLED, Status.EXPIRED}:
             why = "answered on another device"
-        print(f"result {prompt.challenge.id}: {status.value}" + (f" ({why})" if why else ""))
+        outcome = f"result {printable(prompt.challenge.id)}: {status.value}"
+        print(outcome + (f" ({why})" if why else ""))
         sys.stdout.flush()
 
 

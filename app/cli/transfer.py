@@ -22,16 +22,15 @@ from app.cli.context import Context
 from app.cli.errors import CliError
 from app.cli.output import note, print_json, print_table, printable
 from app.cli.passwords import prompt, read_password_file
-from app.core.account import Account, new_uuid
+from app.core.account import Account
 from app.formats import registry
 from app.formats.base import EntryProblem, Importer, ImportResult
 from app.formats.errors import ImportFormatError, PasswordRequiredError
 from app.formats.exporters.base import Exporter, ExportReport
-from app.formats.exporters.registry import exporter_by_name, exporters
+from app.formats.exporters.registry import exporter_aliases, exporter_by_name, exporters
 from app.formats.labels import entry_hint
-from app.formats.sources import QR_TEXT_NAME, READ_LIMIT, is_image
-from app.qr.decode import decode_image_bytes
-from app.qr.errors import QrError
+from app.formats.sources import Source, SourceError, gather, importer_for
+from app.vault.account_edits import AdditionPlanner, store_new
 from app.vault.content import VaultContent
 
 NOTHING_IMPORTED = "nothing was imported"
@@ -81,45 +80,24 @@ class _SourcePasswords:
             ) from None
 
 
-def _read_bytes(path: Path) -> bytes:
-    name = shown_path(str(path))
+def _read_source(source: Source, format_name: str | None, passwords: _SourcePasswords) -> _Source:
     try:
-        with path.open("rb") as file:
-            return file.read(READ_LIMIT)
-    except FileNotFoundError:
-        raise CliError(f"no such file: {name}; {NOTHING_IMPORTED}") from None
-    except IsADirectoryError:
-        raise CliError(f"{name} is a folder: give the files in it; {NOTHING_IMPORTED}") from None
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise CliError(f"cannot read {name}: {reason}; {NOTHING_IMPORTED}") from None
-
-
-def _qr_texts(name: str, data: bytes) -> list[str]:
-    try:
-        texts = decode_image_bytes(data)
-    except QrError as error:
-        raise CliError(f"{name}: {error}; {NOTHING_IMPORTED}") from None
-    if not texts:
-        raise CliError(f"no QR code found in the image {name}; {NOTHING_IMPORTED}")
-    return texts
-
-
-def _read_source(
-    name: str, data: bytes, filename: str, format_name: str | None, passwords: _SourcePasswords
-) -> _Source:
-    try:
-        importer = registry.by_name(format_name) if format_name else registry.detect(data, filename)
-        password = passwords.for_file(name) if importer.needs_password(data) else passwords.given
+        importer = importer_for(source, format_name)
+        data = source.data
+        password = (
+            passwords.for_file(source.name) if importer.needs_password(data) else passwords.given
+        )
         try:
             result = importer.read(data, password)
         except PasswordRequiredError:
             if password is not None:
                 raise
-            result = importer.read(data, passwords.for_file(name))
+            result = importer.read(data, passwords.for_file(source.name))
+    except SourceError as error:  # it names the source already
+        raise CliError(f"{error}; {NOTHING_IMPORTED}") from None
     except ImportFormatError as error:
-        raise CliError(f"{name}: {error}; {NOTHING_IMPORTED}") from None
-    return _Source(name, importer, result)
+        raise CliError(f"{source.name}: {error}; {NOTHING_IMPORTED}") from None
+    return _Source(source.name, importer, result)
 
 
 def read_sources(
@@ -127,23 +105,17 @@ def read_sources(
 ) -> list[_Source]:
     """Every file read and converted, or a CliError (before anything is added)."""
     passwords = _SourcePasswords(password_file)
-    sources: list[_Source] = []
-    images: list[tuple[str, bytes]] = []
-    for file in files:
-        path = Path(file)
-        data = _read_bytes(path)
-        if is_image(data):
-            images.append((shown_path(file), data))
-        else:
-            sources.append(_read_source(shown_path(file), data, path.name, format_name, passwords))
-    if images:
-        # The QR codes of one Google Authenticator export span several images: read them
-        # together, so its batches are checked as a whole ("QR 2 of 3 missing").
-        texts = [text for name, data in images for text in _qr_texts(name, data)]
-        name = images[0][0] if len(images) == 1 else f"QR codes in {len(images)} images"
-        blob = "\n".join(texts).encode("utf-8", "replace")
-        sources.append(_read_source(name, blob, QR_TEXT_NAME, format_name, passwords))
-    return sources
+    try:
+        found = gather([Path(file) for file in files], [shown_path(f) for f in files], _read_qr)
+    except SourceError as error:
+        raise CliError(f"{error}; {NOTHING_IMPORTED}") from None
+    return [_read_source(source, format_name, passwords) for source in found]
+
+
+def _read_qr(data: bytes) -> list[str]:
+    from app.qr.decode import decode_image_bytes  # zxing loads only when images are given
+
+    return decode_image_bytes(data)
 
 
 # --- adding ----------------------------------------------------------------------------------
@@ -152,33 +124,17 @@ def read_sources(
 def _plan(content: VaultContent, sources: Sequence[_Source]) -> list[_Plan]:
     """Per source, the accounts to add and those skipped (same secret, issuer and name as one
     in the vault or earlier in this run). An account whose uuid is taken gets a new one."""
-    seen = {account.identity() for account in content.accounts}
-    uuids = {account.uuid for account in content.accounts}
+    planner = AdditionPlanner(content.accounts)
     plans = []
     for source in sources:
-        plan = _Plan(source)
-        for account in source.result.accounts:
-            if account.identity() in seen:
-                plan.duplicates.append(account)
-                continue
-            stored = replace(account, uuid=new_uuid()) if account.uuid in uuids else account
-            seen.add(stored.identity())
-            uuids.add(stored.uuid)
-            plan.added.append(stored)
-        plans.append(plan)
+        result = planner.sort(source.result.accounts)
+        plans.append(_Plan(source, result.added, result.duplicates))
     return plans
 
 
 def _apply(content: VaultContent, sources: Sequence[_Source]) -> list[_Plan]:
     plans = _plan(content, sources)
-    known = set(content.groups)
-    for plan in plans:
-        content.accounts.extend(plan.added)
-        for account in plan.added:
-            for group in account.groups:
-                if group not in known:
-                    known.add(group)
-                    content.groups.append(group)
+    store_new(content, [account for plan in plans for account in plan.added])
     return plans
 
 
@@ -269,24 +225,39 @@ def cmd_list_formats(as_json: bool) -> int:
     if as_json:
         print_json(
             {
-                "import": [{"name": i.name, "title": i.title} for i in importers],
+                "import": [
+                    {"name": i.name, "title": i.title, "aliases": registry.aliases(i.name)}
+                    for i in importers
+                ],
                 "export": [
-                    {"name": e.name, "title": e.title, "plaintext": e.plaintext, "folder": e.folder}
+                    {
+                        "name": e.name,
+                        "title": e.title,
+                        "plaintext": e.plaintext,
+                        "folder": e.folder,
+                        "aliases": exporter_aliases(e.name),
+                    }
                     for e in outs
                 ],
             }
         )
         return 0
     print("Import (--from FORMAT; usually detected from the file):")
-    print_table([["  " + i.name, i.title] for i in importers])
+    print_table([["  " + i.name, i.title, _also(registry.aliases(i.name))] for i in importers])
     print()
     print("Export (--format FORMAT):")
     rows = []
     for e in outs:
         kind = "unencrypted" if e.plaintext else "encrypted"
-        rows.append(["  " + e.name, e.title, f"{kind} {'folder' if e.folder else 'file'}"])
+        where = f"{kind} {'folder' if e.folder else 'file'}"
+        rows.append(["  " + e.name, e.title, where, _also(exporter_aliases(e.name))])
     print_table(rows)
     return 0
+
+
+def _also(aliases: Sequence[str]) -> str:
+    """The other names a format answers to (scripts written with them keep working)."""
+    return f"also: {', '.join(aliases)}" if aliases else ""
 
 
 def cmd_import(
@@ -474,7 +445,7 @@ def _print_export(report: ExportReport, exporter: Exporter, out: str) -> None:
         print(f"  not exported: {printable(item.label, 80)}: {printable(item.reason)}")
     for remark in report.notes:
         note(f"Note: {remark}")
-    if report.format == "google-qr":
+    if report.format == "googleauth":
         note(
             "Show the images one at a time, in order, and scan each with Google "
             "Authenticator (Transfer accounts > Import accounts)."

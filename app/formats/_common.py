@@ -1,80 +1,48 @@
-"""Helpers every importer shares: text and JSON decoding, typed field access, entry collection.
+"""Helpers the importers share: typed access to parsed fields, secrets and icons decoded.
 
-The rule they enforce: a problem with the whole file is an ImportFormatError; a problem with
-one entry is an EntryError, which `Entries` turns into an EntryProblem so the rest of the file
-still imports. No message ever quotes a value from the file (it could be a secret).
+Each raises EntryError naming the field, never its value (it could be a secret): converting
+an entry, that makes the entry a problem; about the file's structure, a damaged file (see
+`base.FileImporter`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import functools
-import json
 import math
 import re
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import TypedDict, TypeVar
 
-from app.core.account import Account, Algorithm
-from app.core.errors import AccountError, UriError
+from app.core.account import Algorithm, OtpType
+from app.core.errors import AccountError
 from app.core.secret import decode_base32
-from app.formats.base import EntryProblem, ImportResult
+from app.formats.base import EntryError
 from app.formats.errors import ImportFormatError
 from app.formats.view import json_from_text, looks_like_json, parse_json, text_or_none
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real export; refused before any parsing
-MAX_ENTRIES = 100_000
-
 _DECIMAL = re.compile(r"[+-]?[0-9]{1,30}")
-T = TypeVar("T")
 JsonObject = dict[str, object]
+_V = TypeVar("_V", str, bool)
 
 
-class EntryError(Exception):
-    """One entry cannot be used. The message says why, in words safe to show."""
-
-
-def check_size(data: bytes) -> None:
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFormatError(
-            f"the file is too large ({len(data) // (1024 * 1024)} MiB) to be an "
-            "authenticator export"
-        )
-
-
-def require_text(data: bytes, what: str) -> str:
-    text = text_or_none(data)
-    if text is None:
-        raise ImportFormatError(f"not {what}: the file is not UTF-8 text")
-    return text
+def json_list(text: str, what: str) -> list[object]:
+    """A JSON list the file holds as text (in a preference, say); the file is damaged when
+    it is not one."""
+    try:
+        value = parse_json(text)
+    except ValueError:
+        raise ImportFormatError(f"the file is damaged: {what} is not JSON") from None
+    if not isinstance(value, list):
+        raise ImportFormatError(f"the file is damaged: {what} is not a list")
+    return value
 
 
 def json_or_none(data: bytes) -> object | None:
-    """The file parsed as JSON, or None when it is not JSON at all.
-
-    For `read` and `needs_password`; sniffers use the shared SourceView, which parses once.
-    """
+    """Decrypted bytes parsed as JSON, or None when they are not JSON at all."""
     if not looks_like_json(data):
         return None
     return json_from_text(data, text_or_none(data))
-
-
-def load_json(data: bytes | str, what: str) -> object:
-    """Parse JSON from the file, or say the file is damaged / not `what`."""
-    text = data if isinstance(data, str) else require_text(data, what)
-    try:
-        return parse_json(text)
-    except ValueError:
-        raise ImportFormatError(f"not {what}: the file is not valid JSON") from None
-
-
-def raw_json(value: object) -> str:
-    """An entry as text for the preview."""
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (ValueError, RecursionError):
-        return "(an entry nested too deeply to show)"
 
 
 # Typed access to parsed JSON. Each raises EntryError naming the field, never its value.
@@ -92,22 +60,25 @@ def as_list(value: object, what: str) -> list[object]:
     return value
 
 
-def req_str(obj: JsonObject, key: str) -> str:
+def _optional(obj: JsonObject, key: str, kind: type[_V], default: _V | None) -> _V:
+    """obj[key] when it is a `kind`; `default` when absent (None: required)."""
     value = obj.get(key)
     if value is None:
-        raise EntryError(f"'{key}' is missing")
-    if not isinstance(value, str):
-        raise EntryError(f"'{key}' is not text")
+        if default is None:
+            raise EntryError(f"'{key}' is missing")
+        return default
+    if not isinstance(value, kind):
+        raise EntryError(f"'{key}' is {'not text' if kind is str else 'not true or false'}")
     return value
+
+
+def req_str(obj: JsonObject, key: str) -> str:
+    return _optional(obj, key, str, None)
 
 
 def opt_str(obj: JsonObject, key: str, default: str = "") -> str:
-    value = obj.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise EntryError(f"'{key}' is not text")
-    return value
+    """The text under `key`, or `default`. Also for database rows (column -> value)."""
+    return _optional(obj, key, str, default)
 
 
 def to_int(value: object, what: str) -> int:
@@ -135,12 +106,7 @@ def opt_int(obj: JsonObject, key: str, default: int) -> int:
 
 
 def opt_bool(obj: JsonObject, key: str, default: bool = False) -> bool:
-    value = obj.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise EntryError(f"'{key}' is not true or false")
-    return value
+    return _optional(obj, key, bool, default)
 
 
 def signed_bytes(value: object, what: str) -> bytes:
@@ -164,6 +130,42 @@ def algorithm(text: str) -> Algorithm:
         raise EntryError(
             "unsupported algorithm (Keyfob supports SHA1, SHA256 and SHA512)"
         ) from None
+
+
+class OtpSettings(TypedDict):
+    """How an account makes its codes, as keyword arguments of Account."""
+
+    type: OtpType
+    algorithm: Algorithm
+    digits: int
+    period: int
+    counter: int
+
+
+def otp_settings(
+    obj: JsonObject,
+    kind: OtpType,
+    *,
+    algorithm_key: str = "algorithm",
+    counter_default: int | None = None,
+) -> OtpSettings:
+    """The code settings most exports keep alike: an algorithm name, digits, and a period
+    (TOTP, Steam) or a counter (HOTP; required unless `counter_default` is given)."""
+    hotp = kind is OtpType.HOTP
+    settings = OtpSettings(
+        type=kind,
+        algorithm=algorithm(opt_str(obj, algorithm_key, "SHA1")),
+        digits=opt_int(obj, "digits", 6),
+        period=30 if hotp else opt_int(obj, "period", 30),
+        counter=0,
+    )
+    if hotp:
+        settings["counter"] = (
+            req_int(obj, "counter")
+            if counter_default is None
+            else opt_int(obj, "counter", counter_default)
+        )
+    return settings
 
 
 def secret_from_base32(text: str) -> bytes:
@@ -194,11 +196,6 @@ def hex_decode(text: str, what: str) -> bytes:
         return bytes.fromhex(text)
     except ValueError:
         raise EntryError(f"{what} is not hexadecimal") from None
-
-
-def file_damaged(error: EntryError) -> ImportFormatError:
-    """A structural EntryError (about the file, not one entry) as the file-level error."""
-    return ImportFormatError(f"the file is damaged: {error}")
 
 
 _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -232,41 +229,12 @@ def icon_uri(image: bytes, mime: str | None = None) -> str | None:
     return f"data:{kind};base64,{base64.b64encode(image).decode('ascii')}"
 
 
-class Entries:
-    """Collects accounts and problems; one bad entry never stops the import."""
-
-    def __init__(self) -> None:
-        self.accounts: list[Account] = []
-        self.problems: list[EntryProblem] = []
-
-    def problem(self, raw: str, reason: str) -> None:
-        self._check_count()
-        self.problems.append(EntryProblem(raw=raw, reason=reason))
-
-    def _check_count(self) -> None:
-        if len(self.accounts) + len(self.problems) >= MAX_ENTRIES:
-            raise ImportFormatError(f"the file holds more than {MAX_ENTRIES} entries")
-
-    def add(self, account: Account) -> None:
-        self._check_count()
-        self.accounts.append(account)
-
-    def convert(self, raw: str, build: Callable[[], Account | None]) -> None:
-        """Run `build`; a bad entry becomes a problem with `raw`. None means: skip quietly."""
-        self._check_count()
-        try:
-            account = build()
-        except (EntryError, AccountError, UriError) as error:
-            self.problem(raw, str(error) or "the entry cannot be read")
-            return
-        if account is not None:
-            self.accounts.append(account)
-
-    def convert_all(
-        self, items: Iterable[T], build: Callable[[T], Account | None], raw: Callable[[T], str]
-    ) -> None:
-        for item in items:
-            self.convert(raw(item), functools.partial(build, item))
-
-    def result(self) -> ImportResult:
-        return ImportResult(accounts=self.accounts, problems=self.problems)
+def names_by_id(items: Iterable[object], id_key: str, name_key: str = "name") -> dict[str, str]:
+    """Group (category, tag) names by their id, from a list of objects; others are ignored."""
+    names: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, dict):
+            item_id, name = item.get(id_key), item.get(name_key)
+            if isinstance(item_id, str) and isinstance(name, str) and name:
+                names[item_id] = name
+    return names

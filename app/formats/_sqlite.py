@@ -96,6 +96,20 @@ def rows(connection: sqlite3.Connection, table: str, columns: list[str]) -> list
     return [dict(zip(wanted, row, strict=True)) for row in cursor.fetchall()]
 
 
+def read_rows(data: bytes, table: str, columns: list[str]) -> list[dict[str, object]]:
+    """The rows of one table of the database in `data` (see `rows`); refused when damaged."""
+    try:
+        with open_sqlite(data) as connection:
+            return rows(connection, table, columns)
+    except sqlite3.Error as error:
+        raise damaged(error) from None
+
+
+def raw_row(row: dict[str, object]) -> str:
+    """A row as text for the import preview."""
+    return " | ".join("" if value is None else str(value) for value in row.values())
+
+
 def damaged(error: Exception) -> ImportFormatError:
     del error  # sqlite messages can quote file content; say only what the user needs
     return ImportFormatError("the database is damaged or not an SQLite database")

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 
-from app.core.account import Account
+from app.core.account import Account, OtpType
 from app.core.uri import parse_otpauth
-from app.formats._common import Entries
+from app.formats._common import secret_from_base32
+from app.formats.base import Entries
 from app.formats.view import SourceView
 
 OTPAUTH = "otpauth://"
 MIGRATION = "otpauth-migration://"
+STEAM = "steam://"
 
 
 def is_otpauth(line: str) -> bool:
@@ -20,6 +22,19 @@ def is_otpauth(line: str) -> bool:
 
 def is_migration(line: str) -> bool:
     return line[: len(MIGRATION)].lower() == MIGRATION
+
+
+def uri_account(uri: str, steam_name: str) -> Account | None:
+    """An otpauth:// URI, or steam://<base32 secret> (a Steam account named `steam_name`),
+    as an account; None when `uri` is neither."""
+    if uri[: len(STEAM)].lower() == STEAM:
+        return Account(
+            secret=secret_from_base32(uri[len(STEAM) :]),
+            type=OtpType.STEAM,
+            issuer="Steam",
+            name=steam_name,
+        )
+    return parse_otpauth(uri) if is_otpauth(uri) else None
 
 
 def mostly_otpauth(source: SourceView) -> bool:
@@ -43,17 +58,11 @@ def has_migration_line(source: SourceView) -> bool:
 
 
 def read_otpauth_lines(
-    lines: Iterable[str],
-    entries: Entries,
-    adjust: Callable[[Account], Account] = lambda account: account,
+    lines: Iterable[str], entries: Entries, build: Callable[[str], Account] = parse_otpauth
 ) -> None:
-    """Each line as an account (through `adjust`), or a problem naming what is wrong."""
+    """Each line as the account `build` makes of it, or a problem naming what is wrong."""
     for line in lines:
         if not is_otpauth(line):
             entries.problem(line, "not an otpauth:// URI")
-            continue
-        entries.convert(line, functools.partial(_account, line, adjust))
-
-
-def _account(line: str, adjust: Callable[[Account], Account]) -> Account:
-    return adjust(parse_otpauth(line))
+        else:
+            entries.convert(line, functools.partial(build, line))

@@ -9,64 +9,31 @@ v3 lists of group uuids.
 from __future__ import annotations
 
 import struct
-from typing import ClassVar
 
 from app.core.account import Account, OtpType
 from app.formats import _crypto
 from app.formats._common import (
-    Entries,
-    EntryError,
     JsonObject,
-    algorithm,
     as_list,
     as_object,
     b64decode,
-    check_size,
-    file_damaged,
     hex_decode,
     icon_uri,
-    json_or_none,
-    load_json,
+    names_by_id,
     opt_bool,
-    opt_int,
     opt_str,
-    raw_json,
+    otp_settings,
     req_int,
     req_str,
     secret_from_base32,
 )
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
-from app.formats.view import SourceView
+from app.formats.base import Entries, EntryError, JsonImporter
+from app.formats.errors import ImportFormatError
 from app.vault.envelope import MAX_PASSWORD_SLOTS
 
-WHAT = "an Aegis vault"
 PASSWORD_SLOT = 1
 SUPPORTED_CONTENT = (1, 2, 3)
 _UNSUPPORTED_TYPES = {"motp": "mOTP", "yandex": "Yandex"}
-
-
-def _outer(value: object) -> JsonObject | None:
-    """The file's outer object (`value`: the file as JSON) when it is an Aegis vault."""
-    if not isinstance(value, dict):
-        return None
-    header = value.get("header")
-    if (
-        isinstance(header, dict)
-        and "slots" in header
-        and "params" in header
-        and "db" in value
-        and "version" in value
-    ):
-        return value
-    return None
-
-
-def _is_encrypted(outer: JsonObject) -> bool:
-    header = outer.get("header")
-    return isinstance(header, dict) and (
-        header.get("slots") is not None or header.get("params") is not None
-    )
 
 
 def _java_legacy_password(password: str) -> bytes:
@@ -117,7 +84,8 @@ def _password_slots(header: JsonObject) -> list[JsonObject]:
     return password_slots
 
 
-def _master_key(header: JsonObject, password: str) -> bytes:
+def _master_key(header: JsonObject, password: str) -> bytes | None:
+    """The master key one of the password slots gives up, or None when none opens."""
     slots = _password_slots(header)
     tries: list[tuple[JsonObject, list[bytes]]] = []
     for slot in slots:
@@ -152,24 +120,7 @@ def _master_key(header: JsonObject, password: str) -> bytes:
                 if len(key) != 32:
                     raise ImportFormatError("the file is damaged: the master key is malformed")
                 return key
-    raise WrongPasswordError("wrong password for this Aegis vault")
-
-
-def _decrypt_content(outer: JsonObject, password: str | None) -> object:
-    if password is None:
-        raise PasswordRequiredError("this Aegis vault is encrypted: give its password")
-    header = as_object(outer.get("header"), "the header")
-    key = _master_key(header, password)
-    nonce, tag = _gcm_params(header.get("params"), "the content parameters")
-    db = outer.get("db")
-    if not isinstance(db, str):
-        raise EntryError("the encrypted content is missing")
-    plaintext = _crypto.aes_gcm_open(key, nonce, b64decode(db, "the encrypted content") + tag)
-    if plaintext is None:
-        raise ImportFormatError(
-            "the file is damaged: the password is right but the vault content does not decrypt"
-        )
-    return load_json(plaintext, "an Aegis vault (decrypted content)")
+    return None
 
 
 def _icon(entry: JsonObject) -> str | None:
@@ -208,11 +159,7 @@ def _convert(entry_value: object, group_names: dict[str, str]) -> Account:
     info = as_object(entry.get("info"), "'info'")
     return Account(
         secret=secret_from_base32(req_str(info, "secret")),
-        type=OtpType(kind),
-        algorithm=algorithm(opt_str(info, "algo", "SHA1")),
-        digits=opt_int(info, "digits", 6),
-        period=30 if kind == "hotp" else opt_int(info, "period", 30),
-        counter=req_int(info, "counter") if kind == "hotp" else 0,
+        **otp_settings(info, OtpType(kind), algorithm_key="algo"),
         issuer=opt_str(entry, "issuer"),
         name=opt_str(entry, "name"),
         note=opt_str(entry, "note"),
@@ -222,53 +169,70 @@ def _convert(entry_value: object, group_names: dict[str, str]) -> Account:
     )
 
 
-def _read_content(content_value: object) -> ImportResult:
-    content = as_object(content_value, "the vault content")
-    version = req_int(content, "version")
-    if version not in SUPPORTED_CONTENT:
-        raise ImportFormatError(
-            f"unsupported Aegis content version {version}: update Keyfob, or export again "
-            "from an older Aegis"
+class AegisImporter(JsonImporter[JsonObject]):
+    name = "aegis"
+    title = "Aegis Authenticator"
+    document = "an Aegis vault"
+    missing = "no header and db"
+
+    def recognise(self, value: object) -> JsonObject | None:
+        if not isinstance(value, dict):
+            return None
+        header = value.get("header")
+        if (
+            isinstance(header, dict)
+            and "slots" in header
+            and "params" in header
+            and "db" in value
+            and "version" in value
+        ):
+            return value
+        return None
+
+    def encrypted(self, document: JsonObject) -> bool:
+        header = document.get("header")
+        return isinstance(header, dict) and (
+            header.get("slots") is not None or header.get("params") is not None
         )
-    group_names: dict[str, str] = {}
-    for group in as_list(content.get("groups", []), "the group list"):
-        if isinstance(group, dict):
-            uuid, name = group.get("uuid"), group.get("name")
-            if isinstance(uuid, str) and isinstance(name, str) and name:
-                group_names[uuid] = name
-    entries = Entries()
-    entries.convert_all(
-        as_list(content.get("entries"), "the entry list"),
-        lambda entry: _convert(entry, group_names),
-        raw_json,
-    )
-    return entries.result()
 
+    def collect_document(
+        self, document: JsonObject, password: str | None, entries: Entries
+    ) -> None:
+        version = req_int(document, "version")
+        if version != 1:
+            raise ImportFormatError(
+                f"unsupported Aegis vault version {version}: Keyfob reads version 1"
+            )
+        encrypted = self.encrypted(document)
+        content = as_object(
+            self._decrypt(document, password) if encrypted else document.get("db"),
+            "the vault content",
+        )
+        version = req_int(content, "version")
+        if version not in SUPPORTED_CONTENT:
+            raise ImportFormatError(
+                f"unsupported Aegis content version {version}: update Keyfob, or export again "
+                "from an older Aegis"
+            )
+        group_names = names_by_id(as_list(content.get("groups", []), "the group list"), "uuid")
+        entries.convert_all(
+            as_list(content.get("entries"), "the entry list"),
+            lambda entry: _convert(entry, group_names),
+        )
 
-class AegisImporter:
-    name: ClassVar[str] = "aegis"
-    title: ClassVar[str] = "Aegis Authenticator"
-
-    def sniff(self, source: SourceView) -> bool:
-        return _outer(source.json) is not None
-
-    def needs_password(self, data: bytes) -> bool:
-        outer = _outer(json_or_none(data))
-        return outer is not None and _is_encrypted(outer)
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        outer = _outer(json_or_none(data))
-        if outer is None:
-            raise ImportFormatError(f"not {WHAT}: no header and db")
-        try:
-            version = req_int(outer, "version")
-            if version != 1:
-                raise ImportFormatError(
-                    f"unsupported Aegis vault version {version}: Keyfob reads version 1"
-                )
-            encrypted = _is_encrypted(outer)
-            content = _decrypt_content(outer, password) if encrypted else outer.get("db")
-            return _read_content(content)
-        except EntryError as error:
-            raise file_damaged(error) from None
+    def _decrypt(self, document: JsonObject, password: str | None) -> object:
+        password = self.password_given(password)
+        header = as_object(document.get("header"), "the header")
+        key = _master_key(header, password)
+        if key is None:
+            raise self.wrong_password()
+        nonce, tag = _gcm_params(header.get("params"), "the content parameters")
+        db = document.get("db")
+        if not isinstance(db, str):
+            raise EntryError("the encrypted content is missing")
+        plaintext = _crypto.aes_gcm_open(key, nonce, b64decode(db, "the encrypted content") + tag)
+        if plaintext is None:
+            raise ImportFormatError(
+                "the file is damaged: the password is right but the vault content does not decrypt"
+            )
+        return self.load_json(plaintext, part="decrypted content")

@@ -9,29 +9,20 @@ SHA-256 of the password as the key. Both are tried (the cheap old one first).
 from __future__ import annotations
 
 import struct
-from typing import ClassVar
 
 from app.core.account import Account, OtpType
 from app.formats import _crypto
 from app.formats._common import (
-    Entries,
-    EntryError,
-    algorithm,
     as_object,
-    check_size,
-    load_json,
-    opt_int,
     opt_str,
-    raw_json,
-    req_int,
+    otp_settings,
     req_str,
     secret_from_base32,
 )
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
-from app.formats.view import SourceView, text_or_none
+from app.formats.base import Entries, EntryError, FileImporter
+from app.formats.errors import WrongPasswordError
+from app.formats.view import SourceView
 
-WHAT = "an andOTP backup"
 NONCE = 12
 SALT = 12
 TAG = 16
@@ -106,37 +97,31 @@ def _convert(value: object) -> Account:
     groups = tuple(t for t in tags if isinstance(t, str) and t) if isinstance(tags, list) else ()
     return Account(
         secret=secret_from_base32(req_str(entry, "secret")),
-        type=OtpType(kind),
-        algorithm=algorithm(opt_str(entry, "algorithm", "SHA1")),
-        digits=opt_int(entry, "digits", 6),
-        period=opt_int(entry, "period", 30) if kind != "hotp" else 30,
-        counter=req_int(entry, "counter") if kind == "hotp" else 0,
+        **otp_settings(entry, OtpType(kind)),
         issuer=issuer,
         name=name,
         groups=groups,
     )
 
 
-class AndOtpImporter:
-    name: ClassVar[str] = "andotp"
-    title: ClassVar[str] = "andOTP"
+class AndOtpImporter(FileImporter):
+    name = "andotp"
+    title = "andOTP"
+    document = "an andOTP backup"
 
     def sniff(self, source: SourceView) -> bool:
         return _plain_list(source.json) is not None or _looks_encrypted(source)
 
     def needs_password(self, data: bytes) -> bool:
-        return text_or_none(data) is None
+        return SourceView(data).text is None
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        if text_or_none(data) is not None:
-            items = load_json(data, WHAT)
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        if source.text is not None:
+            items = self.load_json(source.text)
         else:
-            if password is None:
-                raise PasswordRequiredError("this andOTP backup is encrypted: give its password")
-            items = load_json(_decrypt(data, password), f"{WHAT} (decrypted)")
+            items = self.load_json(
+                _decrypt(source.data, self.password_given(password)), part="decrypted"
+            )
         if not isinstance(items, list):
-            raise ImportFormatError(f"not {WHAT}: the file is not a list of accounts")
-        entries = Entries()
-        entries.convert_all(items, _convert, raw_json)
-        return entries.result()
+            raise self.not_this("the file is not a list of accounts")
+        entries.convert_all(items, _convert)

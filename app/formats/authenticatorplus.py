@@ -9,15 +9,12 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from typing import ClassVar
 
-from app.formats._common import Entries, check_size
 from app.formats._uris import read_otpauth_lines
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.base import Entries, FileImporter
+from app.formats.errors import ImportFormatError, WrongPasswordError
 from app.formats.view import SourceView, content_lines, text_or_none
 
-WHAT = "an Authenticator Plus backup"
 MEMBER = "Accounts.txt"
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 # zipfile reports malformed archives through many exception types (BadZipFile, but also
@@ -42,9 +39,10 @@ def _encrypted(info: zipfile.ZipInfo) -> bool:
     return bool(info.flag_bits & 0x1)
 
 
-def _extract(data: bytes, info: zipfile.ZipInfo, password: str | None) -> bytes:
+def _extract(
+    data: bytes, info: zipfile.ZipInfo, password: str | None, wrong: WrongPasswordError
+) -> bytes:
     secret = password.encode("utf-8") if password is not None else None
-    wrong = WrongPasswordError("wrong password for this Authenticator Plus backup")
     try:
         with (
             zipfile.ZipFile(io.BytesIO(data)) as archive,
@@ -69,9 +67,10 @@ def _extract(data: bytes, info: zipfile.ZipInfo, password: str | None) -> bytes:
     return content
 
 
-class AuthenticatorPlusImporter:
-    name: ClassVar[str] = "authenticatorplus"
-    title: ClassVar[str] = "Authenticator Plus"
+class AuthenticatorPlusImporter(FileImporter):
+    name = "authenticatorplus"
+    title = "Authenticator Plus"
+    document = "an Authenticator Plus backup"
 
     def sniff(self, source: SourceView) -> bool:
         return _member(source.data) is not None
@@ -80,20 +79,15 @@ class AuthenticatorPlusImporter:
         info = _member(data)
         return info is not None and _encrypted(info)
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        info = _member(data)
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        info = _member(source.data)
         if info is None:
-            raise ImportFormatError(f"not {WHAT}: no ZIP with {MEMBER}")
-        if _encrypted(info) and password is None:
-            raise PasswordRequiredError(
-                "this Authenticator Plus backup is encrypted: give its password"
-            )
-        text = text_or_none(_extract(data, info, password))
+            raise self.not_this(f"no ZIP with {MEMBER}")
+        if _encrypted(info):
+            password = self.password_given(password)
+        text = text_or_none(_extract(source.data, info, password, self.wrong_password()))
         if text is None:
             if _encrypted(info):
-                raise WrongPasswordError("wrong password for this Authenticator Plus backup")
+                raise self.wrong_password()
             raise ImportFormatError(f"the file is damaged: {MEMBER} is not text")
-        entries = Entries()
         read_otpauth_lines(content_lines(text), entries)
-        return entries.result()

@@ -8,44 +8,30 @@ or period: codes are SHA1, 30 s, with the stored digits.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from app.core.account import Account
 from app.formats import _crypto
 from app.formats._common import (
-    Entries,
-    EntryError,
     JsonObject,
     as_object,
     b64decode,
-    check_size,
+    json_list,
     opt_int,
     opt_str,
-    raw_json,
     req_str,
     secret_from_base32,
 )
-from app.formats._prefs import parse_prefs
-from app.formats.base import ImportResult
+from app.formats.base import Entries, EntryError, FileImporter, raw_json
 from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
-from app.formats.view import SourceView, parse_json, text_or_none
+from app.formats.view import SourceView, text_or_none
 
-WHAT = "an Authy tokens file"
 PREF_KEY = "com.authy.storage.tokens.authenticator.key"
 ITERATIONS = 1000
 
 
-def _tokens(data: bytes) -> list[object] | None:
-    prefs = parse_prefs(data)
-    if prefs is None or PREF_KEY not in prefs:
-        return None
-    try:
-        tokens = parse_json(prefs[PREF_KEY])
-    except ValueError:
-        raise ImportFormatError("the file is damaged: the token list is not JSON") from None
-    if not isinstance(tokens, list):
-        raise ImportFormatError("the file is damaged: the token list is not a list")
-    return tokens
+def _tokens(source: SourceView) -> list[object] | None:
+    """The token list, or None when the file is not Authy's; refused when it is damaged."""
+    text = source.pref(PREF_KEY)
+    return None if text is None else json_list(text, "the token list")
 
 
 def _encrypted(token: object) -> bool:
@@ -98,33 +84,31 @@ def _convert(token: JsonObject, secret_text: str) -> Account:
     )
 
 
-class AuthyImporter:
-    name: ClassVar[str] = "authy"
-    title: ClassVar[str] = "Authy"
+class AuthyImporter(FileImporter):
+    name = "authy"
+    title = "Authy"
+    document = "an Authy tokens file"
 
     def sniff(self, source: SourceView) -> bool:
-        prefs = source.prefs
-        return prefs is not None and PREF_KEY in prefs
+        return source.pref(PREF_KEY) is not None
 
     def needs_password(self, data: bytes) -> bool:
         try:
-            tokens = _tokens(data)
+            tokens = _tokens(SourceView(data))
         except ImportFormatError:
             return False
         return tokens is not None and any(_encrypted(token) for token in tokens)
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        tokens = _tokens(data)
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        tokens = _tokens(source)
         if tokens is None:
-            raise ImportFormatError(f"not {WHAT}: the token list is missing")
+            raise self.not_this("the token list is missing")
         if password is None and any(_encrypted(token) for token in tokens):
             raise PasswordRequiredError("this Authy file has encrypted secrets: give its password")
         # Each encrypted token costs a PBKDF2 run: a file of very many is refused unstarted.
         budget = _crypto.KdfBudget()
         encrypted = sum(1 for token in tokens if _encrypted(token))
         budget.check_ahead(encrypted * _crypto.pbkdf2_work(ITERATIONS, "sha1"))
-        entries = Entries()
         decrypted = failed = 0
         for value in tokens:
 
@@ -144,4 +128,3 @@ class AuthyImporter:
             entries.convert(raw_json(value), build)
         if failed and not decrypted:
             raise WrongPasswordError("wrong password for this Authy file")
-        return entries.result()

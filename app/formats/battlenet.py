@@ -7,16 +7,11 @@ Codes are TOTP SHA1, 8 digits, 30 s; the serial is the account name.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from app.core.account import Account
-from app.formats._common import Entries, EntryError, check_size, hex_decode
-from app.formats._prefs import parse_prefs
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError
+from app.formats._common import hex_decode
+from app.formats.base import Entries, EntryError, FileImporter
 from app.formats.view import SourceView
 
-WHAT = "a Battle.net Authenticator settings file"
 PREFIX = "com.blizzard.messenger."
 SECRET_KEY = PREFIX + "AUTHENTICATOR_DEVICE_SECRET"
 SERIAL_KEY = PREFIX + "AUTHENTICATOR_SERIAL"
@@ -37,32 +32,25 @@ def _unmask(text: str, what: str) -> str:
         raise EntryError(f"{what} does not unmask to text") from None
 
 
-class BattleNetImporter:
-    name: ClassVar[str] = "battlenet"
-    title: ClassVar[str] = "Battle.net Authenticator"
+class BattleNetImporter(FileImporter):
+    name = "battlenet"
+    title = "Battle.net Authenticator"
+    document = "a Battle.net Authenticator settings file"
 
     def sniff(self, source: SourceView) -> bool:
-        prefs = source.prefs
-        return prefs is not None and SECRET_KEY in prefs
+        return source.pref(SECRET_KEY) is not None
 
-    def needs_password(self, data: bytes) -> bool:
-        return False
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        prefs = parse_prefs(data)
-        if prefs is None or SECRET_KEY not in prefs:
-            raise ImportFormatError(f"not {WHAT}: no device secret")
-        entries = Entries()
-
-        def build() -> Account:
-            serial = prefs.get(SERIAL_KEY, "")
-            return Account(
-                secret=hex_decode(_unmask(prefs[SECRET_KEY], "the device secret"), "the secret"),
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        masked = source.pref(SECRET_KEY)
+        if masked is None:
+            raise self.not_this("no device secret")
+        serial = source.pref(SERIAL_KEY)
+        entries.convert(
+            masked,
+            lambda: Account(
+                secret=hex_decode(_unmask(masked, "the device secret"), "the secret"),
                 digits=8,
                 issuer="Battle.net",
                 name=_unmask(serial, "the serial") if serial else "",
-            )
-
-        entries.convert(prefs[SECRET_KEY], build)
-        return entries.result()
+            ),
+        )

@@ -11,26 +11,15 @@ import csv
 import dataclasses
 import functools
 import io
-from typing import ClassVar
 
-from app.core.account import Account, OtpType
-from app.core.uri import parse_otpauth
-from app.formats._common import (
-    Entries,
-    EntryError,
-    JsonObject,
-    check_size,
-    json_or_none,
-    require_text,
-    secret_from_base32,
-)
-from app.formats.base import ImportResult
+from app.core.account import Account
+from app.formats._common import JsonObject, secret_from_base32
+from app.formats._uris import uri_account
+from app.formats.base import Entries, EntryError, FileImporter
 from app.formats.errors import ImportFormatError
 from app.formats.view import SourceView
 
-WHAT = "a Bitwarden export"
 CSV_COLUMN = "login_totp"
-STEAM = "steam://"
 
 
 def _json_export(value: object) -> JsonObject | None:
@@ -59,15 +48,8 @@ def _csv_header(text: str) -> list[str] | None:
 
 def _account(totp: str, item_name: str, username: str) -> Account:
     value = totp.strip()
-    if value[: len(STEAM)].lower() == STEAM:
-        return Account(
-            secret=secret_from_base32(value[len(STEAM) :]),
-            type=OtpType.STEAM,
-            issuer="Steam",
-            name="Steam account",
-        )
-    if value.lower().startswith("otpauth://"):
-        account = parse_otpauth(value)
+    account = uri_account(value, "Steam account")
+    if account is not None:
         # Fill in what the URI left out from the login it belongs to.
         return dataclasses.replace(
             account, issuer=account.issuer or item_name, name=account.name or username
@@ -81,7 +63,7 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _read_json(export: JsonObject) -> ImportResult:
+def _read_json(export: JsonObject, entries: Entries) -> None:
     if export.get("encrypted") is True:
         raise ImportFormatError(
             "this Bitwarden export is encrypted, which Keyfob cannot read: export again from "
@@ -90,7 +72,6 @@ def _read_json(export: JsonObject) -> ImportResult:
     items = export.get("items")
     if not isinstance(items, list):
         raise ImportFormatError("the file is damaged: 'items' is not a list")
-    entries = Entries()
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("login"), dict):
             continue
@@ -100,11 +81,9 @@ def _read_json(export: JsonObject) -> ImportResult:
             continue
         name, username = _text(item.get("name")), _text(login.get("username"))
         entries.convert(totp, functools.partial(_account, totp, name, username))
-    return entries.result()
 
 
-def _read_csv(text: str) -> ImportResult:
-    entries = Entries()
+def _read_csv(text: str, entries: Entries) -> None:
     try:
         for row in csv.DictReader(io.StringIO(text)):
             totp = row.get(CSV_COLUMN)
@@ -114,27 +93,24 @@ def _read_csv(text: str) -> ImportResult:
             entries.convert(totp, functools.partial(_account, totp, name, username))
     except csv.Error:
         raise ImportFormatError("the file is damaged: it is not valid CSV") from None
-    return entries.result()
 
 
-class BitwardenImporter:
-    name: ClassVar[str] = "bitwarden"
-    title: ClassVar[str] = "Bitwarden"
+class BitwardenImporter(FileImporter):
+    name = "bitwarden"
+    title = "Bitwarden"
+    document = "a Bitwarden export"
 
     def sniff(self, source: SourceView) -> bool:
         if _json_export(source.json) is not None:
             return True
         return source.text is not None and _csv_header(source.text) is not None
 
-    def needs_password(self, data: bytes) -> bool:
-        return False
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        export = _json_export(json_or_none(data))
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        export = _json_export(source.json)
         if export is not None:
-            return _read_json(export)
-        text = require_text(data, WHAT)
+            _read_json(export, entries)
+            return
+        text = self.text_of(source)
         if _csv_header(text) is None:
-            raise ImportFormatError(f"not {WHAT}: neither Bitwarden JSON nor CSV with login_totp")
-        return _read_csv(text)
+            raise self.not_this("neither Bitwarden JSON nor CSV with login_totp")
+        _read_csv(text, entries)

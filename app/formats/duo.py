@@ -7,41 +7,9 @@ secret Keyfob could use and are reported as problems.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from app.core.account import Account, OtpType
-from app.formats._common import (
-    Entries,
-    EntryError,
-    as_object,
-    check_size,
-    json_or_none,
-    opt_int,
-    opt_str,
-    raw_json,
-    req_str,
-    secret_from_base32,
-)
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError
-from app.formats.view import SourceView
-
-WHAT = "a Duo Mobile accounts file"
-
-
-def _accounts(value: object) -> list[object] | None:
-    """The accounts when `value` (the file as JSON) is a Duo Mobile accounts file."""
-    if (
-        isinstance(value, list)
-        and value
-        and all(isinstance(item, dict) for item in value)
-        and any(isinstance(item, dict) and "otpGenerator" in item for item in value)
-        and all(
-            isinstance(item, dict) and ("pkey" in item or "otpGenerator" in item) for item in value
-        )
-    ):
-        return value
-    return None
+from app.formats._common import as_object, opt_int, opt_str, req_str, secret_from_base32
+from app.formats.base import Entries, EntryError, JsonImporter
 
 
 def _convert(value: object) -> Account:
@@ -58,21 +26,27 @@ def _convert(value: object) -> Account:
     )
 
 
-class DuoImporter:
-    name: ClassVar[str] = "duo"
-    title: ClassVar[str] = "Duo Mobile"
+class DuoImporter(JsonImporter[list[object]]):
+    name = "duo"
+    title = "Duo Mobile"
+    document = "a Duo Mobile accounts file"
+    missing = "no accounts with code generators"
 
-    def sniff(self, source: SourceView) -> bool:
-        return _accounts(source.json) is not None
+    def recognise(self, value: object) -> list[object] | None:
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(item, dict) for item in value)
+            and any(isinstance(item, dict) and "otpGenerator" in item for item in value)
+            and all(
+                isinstance(item, dict) and ("pkey" in item or "otpGenerator" in item)
+                for item in value
+            )
+        ):
+            return value
+        return None
 
-    def needs_password(self, data: bytes) -> bool:
-        return False
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        accounts = _accounts(json_or_none(data))
-        if accounts is None:
-            raise ImportFormatError(f"not {WHAT}: no accounts with code generators")
-        entries = Entries()
-        entries.convert_all(accounts, _convert, raw_json)
-        return entries.result()
+    def collect_document(
+        self, document: list[object], password: str | None, entries: Entries
+    ) -> None:
+        entries.convert_all(document, _convert)

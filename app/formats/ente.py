@@ -8,24 +8,15 @@ Ente's encrypted export is not read: export again with "plain text".
 from __future__ import annotations
 
 import dataclasses
-import functools
-from typing import ClassVar
 from urllib.parse import unquote_plus
 
 from app.core.account import Account
 from app.core.uri import parse_otpauth
-from app.formats._common import (
-    Entries,
-    EntryError,
-    check_size,
-    json_or_none,
-    require_text,
-)
-from app.formats._uris import is_otpauth, mostly_otpauth
-from app.formats.base import ImportResult
+from app.formats._uris import mostly_otpauth, read_otpauth_lines
+from app.formats.base import Entries, EntryError, FileImporter
 from app.formats.errors import ImportFormatError
 from app.formats.otpauth import is_ente
-from app.formats.view import SourceView, content_lines, parse_json
+from app.formats.view import SourceView, parse_json
 
 
 def _code_display(uri: str) -> dict[str, object]:
@@ -56,32 +47,18 @@ def _account(line: str) -> Account:
     )
 
 
-class EnteImporter:
-    name: ClassVar[str] = "ente"
-    title: ClassVar[str] = "Ente Auth"
+class EnteImporter(FileImporter):
+    name = "ente"
+    title = "Ente Auth"
+    document = "an Ente Auth export"
 
     def sniff(self, source: SourceView) -> bool:
         return mostly_otpauth(source) and is_ente(source)
 
-    def needs_password(self, data: bytes) -> bool:
-        return False
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        encrypted = json_or_none(data)
-        if isinstance(encrypted, dict) and "encryptedData" in encrypted:
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        if isinstance(source.json, dict) and "encryptedData" in source.json:
             raise ImportFormatError(
                 "this is an encrypted Ente Auth export, which Keyfob cannot read: export "
                 "again from Ente Auth as plain text"
             )
-        text = require_text(data, "an Ente Auth export")
-        lines = content_lines(text)
-        if not lines:
-            raise ImportFormatError("not an Ente Auth export: the file has no lines")
-        entries = Entries()
-        for line in lines:
-            if not is_otpauth(line):
-                entries.problem(line, "not an otpauth:// URI")
-            else:
-                entries.convert(line, functools.partial(_account, line))
-        return entries.result()
+        read_otpauth_lines(self.lines_of(source), entries, _account)

@@ -11,31 +11,21 @@ operation is the key's `mToken` name ("AES", "HmacSHA1", ...).
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from app.core.account import Account, OtpType
 from app.formats import _crypto, _javaser
 from app.formats._common import (
-    Entries,
-    EntryError,
     JsonObject,
-    algorithm,
     as_object,
-    check_size,
-    file_damaged,
-    opt_int,
     opt_str,
-    raw_json,
+    otp_settings,
     req_int,
     req_str,
     signed_bytes,
 )
-from app.formats._prefs import load_prefs
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.base import Entries, EntryError, FileImporter, raw_json
+from app.formats.errors import ImportFormatError
 from app.formats.view import SourceView, parse_json
 
-WHAT = "a FreeOTP backup"
 _KDFS: dict[str, _crypto.HashName] = {
     "PBKDF2withHmacSHA1": "sha1",
     "PBKDF2withHmacSHA256": "sha256",
@@ -54,11 +44,7 @@ def token_account(token: JsonObject, secret: bytes) -> Account:
         kind = "steam"  # FreeOTP has no Steam type; its users name such tokens "Steam"
     return Account(
         secret=secret,
-        type=OtpType(kind),
-        algorithm=algorithm(opt_str(token, "algo", "SHA1")),
-        digits=opt_int(token, "digits", 6),
-        period=opt_int(token, "period", 30) if kind != "hotp" else 30,
-        counter=opt_int(token, "counter", 0) if kind == "hotp" else 0,
+        **otp_settings(token, OtpType(kind), algorithm_key="algo", counter_default=0),
         issuer=issuer,
         name=opt_str(token, "labelAlt") or opt_str(token, "label"),
     )
@@ -90,8 +76,7 @@ def ordered(tokens: list[tuple[str, object]], order_json: str | None) -> list[ob
     return [tokens[i][1] for i in positions]
 
 
-def _read_v1(data: bytes) -> ImportResult:
-    prefs = load_prefs(data, WHAT)
+def _read_v1(prefs: dict[str, str], entries: Entries) -> None:
     tokens: list[tuple[str, object]] = []
     for key, value in prefs.items():
         if key == "tokenOrder":
@@ -100,13 +85,11 @@ def _read_v1(data: bytes) -> ImportResult:
             tokens.append((key, parse_json(value)))
         except ValueError:
             tokens.append((key, value))  # becomes a problem below, with the text as found
-    entries = Entries()
     entries.convert_all(
         ordered(tokens, prefs.get("tokenOrder")),
         plain_token_account,
         lambda value: value if isinstance(value, str) else raw_json(value),
     )
-    return entries.result()
 
 
 def _nonce(parameters: bytes) -> bytes:
@@ -138,10 +121,9 @@ def _unwrap(wrapped: JsonObject, key: bytes) -> bytes | None:
     return _crypto.aes_gcm_open(key, nonce, ciphertext, aad)
 
 
-def _master_key(entries: dict[str, str], password: str) -> bytes:
-    if "masterKey" not in entries:
-        raise ImportFormatError(f"not {WHAT}: no master key")
-    master = as_object(parse_json(entries["masterKey"]), "the master key")
+def _master_key(master_json: str, password: str) -> bytes | None:
+    """The backup's master key, or None when the password is wrong."""
+    master = as_object(parse_json(master_json), "the master key")
     kdf = _KDFS.get(req_str(master, "mAlgorithm"))
     if kdf is None:
         raise ImportFormatError("unsupported key derivation in this FreeOTP backup")
@@ -151,9 +133,7 @@ def _master_key(entries: dict[str, str], password: str) -> bytes:
         password.encode("utf-8"), salt, iterations, kdf, budget=_crypto.KdfBudget()
     )
     key = _unwrap(as_object(master.get("mEncryptedKey"), "the encrypted key"), kek)
-    if key is None:
-        raise WrongPasswordError("wrong password for this FreeOTP backup")
-    if len(key) not in (16, 24, 32):
+    if key is not None and len(key) not in (16, 24, 32):
         raise ImportFormatError("the file is damaged: the master key is malformed")
     return key
 
@@ -170,38 +150,14 @@ def _v2_token(wrapped_json: str, meta_json: str | None, key: bytes) -> Account:
     return token_account(meta, secret)
 
 
-def _read_v2(data: bytes, password: str | None) -> ImportResult:
-    stored = _javaser.parse_string_map(data)
-    if password is None:
-        raise PasswordRequiredError("this FreeOTP backup is encrypted: give its password")
-    try:
-        key = _master_key(stored, password)
-    except ValueError:
-        raise ImportFormatError("the file is damaged: the master key is not valid JSON") from None
-    except EntryError as error:
-        raise file_damaged(error) from None
-    uuids = [name for name in stored if name != "masterKey" and not name.endswith("-token")]
-    entries = Entries()
-    for uuid in uuids:
-        meta = stored.get(f"{uuid}-token")
-
-        def build(uuid: str = uuid, meta: str | None = meta) -> Account:
-            try:
-                return _v2_token(stored[uuid], meta, key)
-            except ValueError:
-                raise EntryError("the token is not valid JSON") from None
-
-        entries.convert(meta if meta is not None else uuid, build)
-    return entries.result()
-
-
 def _is_v1(prefs: dict[str, str] | None) -> bool:
     return prefs is not None and "tokenOrder" in prefs
 
 
-class FreeOtpImporter:
-    name: ClassVar[str] = "freeotp"
-    title: ClassVar[str] = "FreeOTP"
+class FreeOtpImporter(FileImporter):
+    name = "freeotp"
+    title = "FreeOTP"
+    document = "a FreeOTP backup"
 
     def sniff(self, source: SourceView) -> bool:
         if source.data.startswith(_javaser.MAGIC):
@@ -211,8 +167,32 @@ class FreeOtpImporter:
     def needs_password(self, data: bytes) -> bool:
         return data.startswith(_javaser.MAGIC)
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        if data.startswith(_javaser.MAGIC):
-            return _read_v2(data, password)
-        return _read_v1(data)
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        if not source.data.startswith(_javaser.MAGIC):
+            if source.prefs is None:
+                raise self.not_this("the file is not an Android preferences XML file")
+            _read_v1(source.prefs, entries)
+            return
+        stored = _javaser.parse_string_map(source.data)
+        password = self.password_given(password)
+        if "masterKey" not in stored:
+            raise self.not_this("no master key")
+        try:
+            key = _master_key(stored["masterKey"], password)
+        except ValueError:
+            raise ImportFormatError(
+                "the file is damaged: the master key is not valid JSON"
+            ) from None
+        if key is None:
+            raise self.wrong_password()
+        uuids = [name for name in stored if name != "masterKey" and not name.endswith("-token")]
+        for uuid in uuids:
+            meta = stored.get(f"{uuid}-token")
+
+            def build(uuid: str = uuid, meta: str | None = meta) -> Account:
+                try:
+                    return _v2_token(stored[uuid], meta, key)
+                except ValueError:
+                    raise EntryError("the token is not valid JSON") from None
+
+            entries.convert(meta if meta is not None else uuid, build)

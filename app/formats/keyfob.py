@@ -8,11 +8,9 @@ icon, uuid, times); rows this Keyfob cannot read (from a newer one) become probl
 from __future__ import annotations
 
 import json
-from typing import ClassVar
 
-from app.formats._common import Entries, check_size
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.base import Entries, FileImporter
+from app.formats.errors import ImportFormatError
 from app.formats.view import SourceView
 from app.vault.content import decode_content
 from app.vault.envelope import FORMAT, decrypt, parse, unwrap_with_password
@@ -28,9 +26,10 @@ def _row_text(row: dict[str, object]) -> str:
         return "(an entry that cannot be shown)"
 
 
-class KeyfobImporter:
-    name: ClassVar[str] = "keyfob"
-    title: ClassVar[str] = "Keyfob vault or export"
+class KeyfobImporter(FileImporter):
+    name = "keyfob"
+    title = "Keyfob vault or export"
+    document = "a Keyfob file"
 
     def sniff(self, source: SourceView) -> bool:
         if FORMAT.encode("ascii") not in source.data:
@@ -41,22 +40,17 @@ class KeyfobImporter:
     def needs_password(self, data: bytes) -> bool:
         return True  # a Keyfob vault is always encrypted
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
         try:
-            envelope = parse(data)
+            envelope = parse(source.data)
         except VaultFormatError as error:
             raise ImportFormatError(str(error)) from None
-        if password is None:
-            raise PasswordRequiredError("this Keyfob file is encrypted: give its password")
+        password = self.password_given(password)
         try:
             password.encode("utf-8")
-        except UnicodeEncodeError:
-            raise WrongPasswordError("wrong password for this Keyfob file") from None
-        try:
             key = unwrap_with_password(envelope, password)
-        except VaultAuthError:
-            raise WrongPasswordError("wrong password for this Keyfob file") from None
+        except (UnicodeEncodeError, VaultAuthError):
+            raise self.wrong_password() from None
         except VaultFormatError as error:
             raise ImportFormatError(str(error)) from None
         try:
@@ -72,9 +66,7 @@ class KeyfobImporter:
             content = decode_content(plaintext)
         except VaultFormatError as error:
             raise ImportFormatError(f"the file is damaged: {error}") from None
-        entries = Entries()
         for account in content.accounts:
             entries.add(account)
         for row in content.unreadable_accounts:
             entries.problem(_row_text(row), _NEWER_ROW)
-        return entries.result()

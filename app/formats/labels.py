@@ -1,5 +1,6 @@
-"""Names at the edges of moving accounts: formats as people type them, and import entries
-named without showing them (an entry's raw text may hold its secret).
+"""Names at the edges of moving accounts: formats as people type them (canonical names and
+aliases), and import entries named without showing them (an entry's raw text may hold its
+secret).
 
 Shared by the importer and exporter registries, the CLI's import report and the wizard.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import unquote
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -16,11 +17,39 @@ _ISSUER_KEYS = ("issuer", "issuerName", "issuer_name", "service", "serviceName",
 _NAME_KEYS = ("name", "label", "account", "accountName", "account_name", "username", "email")
 
 
-def format_key(name: str, aliases: Mapping[str, str]) -> str:
-    """A format's registry name from what someone typed: case, spaces, dashes, dots and
-    underscores do not matter, and common other names map through `aliases`."""
-    key = re.sub(r"[\s_\-.]", "", name.lower())
-    return aliases.get(key, key)
+# A format Keyfob both reads and writes has one name in both directions, and accepts in both
+# directions the names it went by in either (`uris` and `google-qr` were the exporters'
+# names, `google` and `keyfob-vault` the importers' aliases), so no script breaks.
+SHARED_ALIASES: Mapping[str, str] = {
+    "uris": "otpauth",
+    "uri": "otpauth",
+    "text": "otpauth",
+    "otpauth-list": "otpauth",
+    "google-qr": "googleauth",
+    "google": "googleauth",
+    "google-authenticator": "googleauth",
+    "keyfob-vault": "keyfob",
+    "vault": "keyfob",
+}
+
+
+def format_key(name: str) -> str:
+    """A format name as it is compared: case, spaces, dashes, dots and underscores do not
+    matter."""
+    return re.sub(r"[\s_\-.]", "", name.lower())
+
+
+def find_format(typed: str, names: Sequence[str], aliases: Mapping[str, str]) -> int | None:
+    """The index in `names` of the format `typed` means (a name or an alias), or None."""
+    keyed = {format_key(alias): format_key(target) for alias, target in aliases.items()}
+    wanted = keyed.get(format_key(typed), format_key(typed))
+    keys = [format_key(name) for name in names]
+    return keys.index(wanted) if wanted in keys else None
+
+
+def aliases_of(name: str, aliases: Mapping[str, str]) -> list[str]:
+    """The other names `name` answers to, as people write them."""
+    return [alias for alias, target in aliases.items() if target == name]
 
 
 def shown(text: str, limit: int = 80) -> str:

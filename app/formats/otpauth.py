@@ -6,13 +6,9 @@ otpauth:// URI becomes a problem. The file is plain text: whoever holds it holds
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from app.formats._common import Entries, check_size, require_text
 from app.formats._uris import mostly_otpauth, read_otpauth_lines
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError
-from app.formats.view import SourceView, content_lines
+from app.formats.base import Entries, FileImporter
+from app.formats.view import SourceView
 
 ENTE_MARKER = "codedisplay="
 
@@ -26,24 +22,15 @@ def is_winauth_name(filename: str) -> bool:
     return "winauth" in filename.lower()
 
 
-class OtpauthListImporter:
-    name: ClassVar[str] = "otpauth"
-    title: ClassVar[str] = "otpauth:// URI list"
+class OtpauthListImporter(FileImporter):
+    name = "otpauth"
+    title = "otpauth:// URI list"
+    document = "a list of otpauth:// URIs"
 
     def sniff(self, source: SourceView) -> bool:
         return (
             mostly_otpauth(source) and not is_ente(source) and not is_winauth_name(source.filename)
         )
 
-    def needs_password(self, data: bytes) -> bool:
-        return False
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        text = require_text(data, "a list of otpauth:// URIs")
-        lines = content_lines(text)
-        if not lines:
-            raise ImportFormatError("not a list of otpauth:// URIs: the file has no lines")
-        entries = Entries()
-        read_otpauth_lines(lines, entries)
-        return entries.result()
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        read_otpauth_lines(self.lines_of(source), entries)

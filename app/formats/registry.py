@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from app.formats._common import check_size
 from app.formats.aegis import AegisImporter
 from app.formats.andotp import AndOtpImporter
 from app.formats.authenticatorplus import AuthenticatorPlusImporter
 from app.formats.authy import AuthyImporter
-from app.formats.base import Importer, ImportResult
+from app.formats.base import Importer, ImportResult, check_size
 from app.formats.battlenet import BattleNetImporter
 from app.formats.bitwarden import BitwardenImporter
 from app.formats.duo import DuoImporter
@@ -17,7 +16,7 @@ from app.formats.freeotp import FreeOtpImporter
 from app.formats.freeotpplus import FreeOtpPlusImporter
 from app.formats.googleauth import GoogleAuthImporter
 from app.formats.keyfob import KeyfobImporter
-from app.formats.labels import format_key
+from app.formats.labels import SHARED_ALIASES, aliases_of, find_format
 from app.formats.microsoft import MicrosoftImporter
 from app.formats.otpauth import OtpauthListImporter
 from app.formats.proton import ProtonImporter
@@ -53,22 +52,16 @@ _IMPORTERS: tuple[Importer, ...] = (
     OtpauthListImporter(),
 )
 
-# Other names people type for the same apps.
-_ALIASES = {
+# Other names people type for the same apps (see labels.SHARED_ALIASES for the formats
+# Keyfob also writes). Case, spaces, dashes, dots and underscores do not matter.
+ALIASES: dict[str, str] = {
     "2fas": "twofas",
-    "authenticatorpro": "stratum",
+    "authenticator-pro": "stratum",
     "freeotp+": "freeotpplus",
-    "google": "googleauth",
-    "googleauthenticator": "googleauth",
-    "otpauthlist": "otpauth",
-    "uri": "otpauth",
-    "uris": "otpauth",
-    "text": "otpauth",
-    "microsoftauthenticator": "microsoft",
-    "steamguard": "steam",
-    "keyfobvault": "keyfob",
-    "aegisplain": "aegis",
-    "googleqr": "googleauth",
+    "microsoft-authenticator": "microsoft",
+    "steam-guard": "steam",
+    "aegis-plain": "aegis",  # the exporter's name for an unencrypted Aegis file
+    **SHARED_ALIASES,
 }
 
 
@@ -80,15 +73,19 @@ def names() -> list[str]:
     return [importer.name for importer in _IMPORTERS]
 
 
+def aliases(name: str) -> list[str]:
+    """The other names the importer called `name` answers to."""
+    return aliases_of(name, ALIASES)
+
+
 def by_name(name: str) -> Importer:
-    """The importer called `name` (case, spaces and dashes do not matter)."""
-    key = format_key(name, _ALIASES)
-    for importer in _IMPORTERS:
-        if importer.name == key:
-            return importer
-    raise ImportFormatError(
-        f"unknown import format '{name[:40]}': choose one of {', '.join(names())}"
-    )
+    """The importer called `name` or one of its aliases (case, spaces and dashes aside)."""
+    index = find_format(name, names(), ALIASES)
+    if index is None:
+        raise ImportFormatError(
+            f"unknown import format '{name[:40]}': choose one of {', '.join(names())}"
+        )
+    return _IMPORTERS[index]
 
 
 def claimants(data: bytes, filename: str) -> list[Importer]:

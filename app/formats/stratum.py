@@ -11,29 +11,23 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from typing import ClassVar
 
 from app.core.account import Account, Algorithm, OtpType
 from app.formats import _crypto, _sqlite
 from app.formats._common import (
-    Entries,
-    EntryError,
     JsonObject,
     as_list,
     b64decode,
-    check_size,
     icon_uri,
     json_or_none,
-    load_json,
-    raw_json,
+    names_by_id,
     secret_from_base32,
     to_int,
 )
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.base import Entries, EntryError, FileImporter, raw_json
+from app.formats.errors import ImportFormatError
 from app.formats.view import SourceView
 
-WHAT = "a Stratum backup"
 HEADER = b"AUTHENTICATORPRO"
 LEGACY_HEADER = b"AuthenticatorPro"
 _TYPES = {1: OtpType.HOTP, 2: OtpType.TOTP, 4: OtpType.STEAM}
@@ -106,11 +100,7 @@ def _objects(backup: JsonObject, key: str) -> list[JsonObject]:
 
 
 def _json_groups(backup: JsonObject) -> dict[str, tuple[str, ...]]:
-    names: dict[str, str] = {}
-    for category in _objects(backup, "Categories"):
-        cid, name = category.get("Id"), category.get("Name")
-        if isinstance(cid, str) and isinstance(name, str) and name:
-            names[cid] = name
+    names = names_by_id(_objects(backup, "Categories"), "Id", "Name")
     links: dict[str, tuple[str, ...]] = {}
     for link in _objects(backup, "AuthenticatorCategories"):
         cid, secret = link.get("CategoryId"), link.get("AuthenticatorSecret")
@@ -133,19 +123,12 @@ def _json_icons(backup: JsonObject) -> dict[str, str]:
     return icons
 
 
-def _read_json(backup_value: object) -> ImportResult:
-    if not isinstance(backup_value, dict) or not isinstance(
-        backup_value.get("Authenticators"), list
-    ):
-        raise ImportFormatError(f"not {WHAT}: no Authenticators list")
-    groups, icons = _json_groups(backup_value), _json_icons(backup_value)
-    entries = Entries()
+def _read_json(backup: JsonObject, entries: Entries) -> None:
+    groups, icons = _json_groups(backup), _json_icons(backup)
     entries.convert_all(
-        as_list(backup_value["Authenticators"], "Authenticators"),
+        as_list(backup["Authenticators"], "Authenticators"),
         lambda item: _convert(_as_row(item), groups, icons),
-        raw_json,
     )
-    return entries.result()
 
 
 def _as_row(item: object) -> JsonObject:
@@ -154,7 +137,8 @@ def _as_row(item: object) -> JsonObject:
     return item
 
 
-def _decrypt(data: bytes, password: str) -> bytes:
+def _decrypt(data: bytes, password: str) -> bytes | None:
+    """The backup's JSON, or None when the password is wrong."""
     secret = password.encode("utf-8")
     if data.startswith(HEADER):
         salt, iv, body = data[16:32], data[32:44], data[44:]
@@ -163,21 +147,18 @@ def _decrypt(data: bytes, password: str) -> bytes:
         key = _crypto.argon2id(
             secret, salt, iterations=3, lanes=4, memory_kib=1 << 16, budget=_crypto.KdfBudget()
         )
-        plaintext = _crypto.aes_gcm_open(key, iv, body)
-    else:
-        salt, iv, body = data[16:36], data[36:52], data[52:]
-        if len(iv) < 16:
-            raise ImportFormatError("the file is damaged: the encrypted data is cut short")
-        key = _crypto.pbkdf2(secret, salt, 64_000, "sha1", budget=_crypto.KdfBudget())
-        plaintext = _crypto.aes_cbc_open(key, iv, body)
-        if plaintext is not None and json_or_none(plaintext) is None:
-            plaintext = None  # CBC has no tag: a wrong key can still give valid padding
-    if plaintext is None:
-        raise WrongPasswordError("wrong password for this Stratum backup")
+        return _crypto.aes_gcm_open(key, iv, body)
+    salt, iv, body = data[16:36], data[36:52], data[52:]
+    if len(iv) < 16:
+        raise ImportFormatError("the file is damaged: the encrypted data is cut short")
+    key = _crypto.pbkdf2(secret, salt, 64_000, "sha1", budget=_crypto.KdfBudget())
+    plaintext = _crypto.aes_cbc_open(key, iv, body)
+    if plaintext is not None and json_or_none(plaintext) is None:
+        return None  # CBC has no tag: a wrong key can still give valid padding
     return plaintext
 
 
-def _read_database(data: bytes) -> ImportResult:
+def _read_database(data: bytes, entries: Entries) -> None:
     columns = ["type", "issuer", "username", "secret", "algorithm", "digits", "period"]
     try:
         with _sqlite.open_sqlite(data) as connection:
@@ -185,32 +166,27 @@ def _read_database(data: bytes) -> ImportResult:
             schema = _sqlite.tables(connection)
             groups: dict[str, tuple[str, ...]] = {}
             if "category" in schema and "authenticatorcategory" in schema:
-                names = {
-                    row["id"]: row["name"]
-                    for row in _sqlite.rows(connection, "category", ["id", "name"])
-                    if isinstance(row.get("id"), str) and isinstance(row.get("name"), str)
-                }
+                names = names_by_id(_sqlite.rows(connection, "category", ["id", "name"]), "id")
                 for link in _sqlite.rows(
                     connection, "authenticatorcategory", ["categoryId", "authenticatorSecret"]
                 ):
                     cid, secret = link.get("categoryId"), link.get("authenticatorSecret")
                     name = names.get(cid) if isinstance(cid, str) else None
-                    if isinstance(secret, str) and isinstance(name, str) and name:
+                    if isinstance(secret, str) and name:
                         groups[secret] = (*groups.get(secret, ()), name)
     except sqlite3.Error as error:
         raise _sqlite.damaged(error) from None
-    entries = Entries()
     entries.convert_all(
         rows,
         lambda row: _convert(row, groups, {}),
         lambda row: raw_json({k: v for k, v in row.items() if not isinstance(v, bytes)}),
     )
-    return entries.result()
 
 
-class StratumImporter:
-    name: ClassVar[str] = "stratum"
-    title: ClassVar[str] = "Stratum (Authenticator Pro)"
+class StratumImporter(FileImporter):
+    name = "stratum"
+    title = "Stratum (Authenticator Pro)"
+    document = "a Stratum backup"
 
     def sniff(self, source: SourceView) -> bool:
         return (
@@ -222,12 +198,17 @@ class StratumImporter:
     def needs_password(self, data: bytes) -> bool:
         return data.startswith((HEADER, LEGACY_HEADER))
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        if _sqlite.is_sqlite(data):
-            return _read_database(data)
-        if data.startswith((HEADER, LEGACY_HEADER)):
-            if password is None:
-                raise PasswordRequiredError("this Stratum backup is encrypted: give its password")
-            return _read_json(load_json(_decrypt(data, password), f"{WHAT} (decrypted)"))
-        return _read_json(load_json(data, WHAT))
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        if _sqlite.is_sqlite(source.data):
+            _read_database(source.data, entries)
+            return
+        if source.data.startswith((HEADER, LEGACY_HEADER)):
+            plaintext = _decrypt(source.data, self.password_given(password))
+            if plaintext is None:
+                raise self.wrong_password()
+            backup = _backup(self.load_json(plaintext, part="decrypted"))
+        else:
+            backup = _backup(self.load_json(source.data))
+        if backup is None:
+            raise self.not_this("no Authenticators list")
+        _read_json(backup, entries)

@@ -11,30 +11,24 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import ClassVar
 
 from app.core.account import Account
 from app.formats import _crypto
 from app.formats._common import (
-    Entries,
-    EntryError,
     as_object,
     b64decode,
-    check_size,
     hex_decode,
+    json_list,
     json_or_none,
     opt_str,
-    raw_json,
     req_int,
     req_str,
     secret_from_base32,
 )
-from app.formats._prefs import parse_prefs
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError, PasswordRequiredError, WrongPasswordError
+from app.formats.base import Entries, EntryError, FileImporter, raw_json
+from app.formats.errors import ImportFormatError, PasswordRequiredError
 from app.formats.view import SourceView, parse_json
 
-WHAT = "a TOTP Authenticator backup"
 DEFAULT_PASSWORD = "TotpAuthenticator"  # noqa: S105  # the app's own, published by Aegis
 PREF_KEY = "STATIC_TOTP_CODES_LIST"
 _BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
@@ -60,16 +54,7 @@ def _account_list(value: object) -> list[object]:
     """The accounts from the decrypted object: its first key is the JSON list."""
     if not isinstance(value, dict):
         raise ImportFormatError("the file is damaged: the decrypted backup is not an object")
-    if not value:
-        return []
-    first = next(iter(value))
-    try:
-        accounts = parse_json(first)
-    except ValueError:
-        raise ImportFormatError("the file is damaged: the account list is not JSON") from None
-    if not isinstance(accounts, list):
-        raise ImportFormatError("the file is damaged: the account list is not a list")
-    return accounts
+    return json_list(next(iter(value)), "the account list") if value else []
 
 
 def _convert(value: object) -> Account:
@@ -91,47 +76,31 @@ def _convert(value: object) -> Account:
     return Account(secret=secret, issuer=opt_str(entry, "issuer"), name=opt_str(entry, "name"))
 
 
-def _convert_all(accounts: list[object]) -> ImportResult:
-    entries = Entries()
-    entries.convert_all(accounts, _convert, lambda v: v if isinstance(v, str) else raw_json(v))
-    return entries.result()
-
-
-class TotpAuthenticatorImporter:
-    name: ClassVar[str] = "totpauthenticator"
-    title: ClassVar[str] = "TOTP Authenticator"
+class TotpAuthenticatorImporter(FileImporter):
+    name = "totpauthenticator"
+    title = "TOTP Authenticator"
+    document = "a TOTP Authenticator backup"
 
     def sniff(self, source: SourceView) -> bool:
-        if _ciphertext(source.data) is not None:
-            return True
-        prefs = source.prefs
-        return prefs is not None and PREF_KEY in prefs
+        return _ciphertext(source.data) is not None or source.pref(PREF_KEY) is not None
 
     def needs_password(self, data: bytes) -> bool:
         ciphertext = _ciphertext(data)
         return ciphertext is not None and _decrypt(ciphertext, DEFAULT_PASSWORD) is None
 
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        ciphertext = _ciphertext(data)
-        if ciphertext is None:
-            prefs = parse_prefs(data)
-            if prefs is None or PREF_KEY not in prefs:
-                raise ImportFormatError(f"not {WHAT}: neither a backup nor the app's settings")
-            try:
-                accounts = parse_json(prefs[PREF_KEY])
-            except ValueError:
-                raise ImportFormatError(
-                    "the file is damaged: the account list is not JSON"
-                ) from None
-            if not isinstance(accounts, list):
-                raise ImportFormatError("the file is damaged: the account list is not a list")
-            return _convert_all(accounts)
-        plaintext = _decrypt(ciphertext, password or DEFAULT_PASSWORD)
-        if plaintext is None:
-            if password is None:
-                raise PasswordRequiredError(
-                    "this TOTP Authenticator backup has a password: give it"
-                )
-            raise WrongPasswordError("wrong password for this TOTP Authenticator backup")
-        return _convert_all(_account_list(plaintext))
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        ciphertext = _ciphertext(source.data)
+        if ciphertext is not None:
+            plaintext = _decrypt(ciphertext, password or DEFAULT_PASSWORD)
+            if plaintext is None and password is None:
+                raise PasswordRequiredError(f"{self.this} has a password: give it")
+            if plaintext is None:
+                raise self.wrong_password()
+            accounts = _account_list(plaintext)
+        else:
+            settings = source.pref(PREF_KEY)
+            if settings is None:
+                raise self.not_this("neither a backup nor the app's settings")
+            accounts = json_list(settings, "the account list")
+        # Some versions store each account as a JSON string: shown as it is.
+        entries.convert_all(accounts, _convert, lambda v: v if isinstance(v, str) else raw_json(v))

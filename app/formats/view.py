@@ -101,6 +101,11 @@ class SourceView:
         """The file as an Android shared_prefs map, or None when it is not one."""
         return parse_prefs(self.data)
 
+    def pref(self, key: str) -> str | None:
+        """One value of the shared_prefs map; None when absent or the file is not one."""
+        prefs = self.prefs
+        return None if prefs is None else prefs.get(key)
+
     @functools.cached_property
     def sqlite_schema(self) -> dict[str, set[str]] | None:
         """Tables and columns when the file is an SQLite database, else None."""

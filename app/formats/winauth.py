@@ -9,37 +9,27 @@ pick it by name (--from winauth).
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
 
 from app.core.account import Account
-from app.formats._common import Entries, check_size, require_text
+from app.core.uri import parse_otpauth
 from app.formats._uris import mostly_otpauth, read_otpauth_lines
-from app.formats.base import ImportResult
-from app.formats.errors import ImportFormatError
+from app.formats.base import Entries, FileImporter
 from app.formats.otpauth import is_winauth_name
-from app.formats.view import SourceView, content_lines
+from app.formats.view import SourceView
 
 
-def _from_winauth(account: Account) -> Account:
+def _from_winauth(line: str) -> Account:
+    account = parse_otpauth(line)
     return dataclasses.replace(account, issuer=account.name, name="WinAuth")
 
 
-class WinAuthImporter:
-    name: ClassVar[str] = "winauth"
-    title: ClassVar[str] = "WinAuth"
+class WinAuthImporter(FileImporter):
+    name = "winauth"
+    title = "WinAuth"
+    document = "a WinAuth export"
 
     def sniff(self, source: SourceView) -> bool:
         return is_winauth_name(source.filename) and mostly_otpauth(source)
 
-    def needs_password(self, data: bytes) -> bool:
-        return False
-
-    def read(self, data: bytes, password: str | None) -> ImportResult:
-        check_size(data)
-        text = require_text(data, "a WinAuth export")
-        lines = content_lines(text)
-        if not lines:
-            raise ImportFormatError("not a WinAuth export: the file has no lines")
-        entries = Entries()
-        read_otpauth_lines(lines, entries, _from_winauth)
-        return entries.result()
+    def collect(self, source: SourceView, password: str | None, entries: Entries) -> None:
+        read_otpauth_lines(self.lines_of(source), entries, _from_winauth)

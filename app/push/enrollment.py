@@ -82,6 +82,34 @@ def _split_url(value: str, what: str, allowed: tuple[str, ...]) -> SplitResult:
     return parts
 
 
+def check_ws_url(server_url: str, ws_url: str) -> str:
+    """The websocket address a server's signed answer names, checked against the server the
+    enrollment code named; raises PushUriError.
+
+    The signature proves the server wrote it, not that it is safe to follow: a server (or a
+    forged code whose key someone holds) could send the device's socket elsewhere. So it must
+    be on the same host as the enrollment's server, and plain ws:// only on this computer,
+    for a server the code also reached over plain http on this computer.
+    """
+    server = _split_url(server_url, "server address", ("https", "http"))
+    parts = _split_url(ws_url, "push server's websocket address", ("wss", "ws"))
+    server_host = (server.hostname or "").rstrip(".")
+    ws_host = (parts.hostname or "").rstrip(".")
+    if ws_host != server_host:
+        raise PushUriError(
+            "The push server named a websocket address on another host than the enrollment "
+            "code's server; ask the site for a new code."
+        )
+    if parts.scheme.lower() == "ws" and not (
+        server.scheme.lower() == "http" and is_loopback_host(server_host)
+    ):
+        raise PushUriError(
+            "The push server's websocket address must use wss:// (ws:// only for a server on "
+            "this computer)."
+        )
+    return ws_url
+
+
 def _check_name(value: str, what: str) -> str:
     if not 1 <= len(value) <= MAX_NAME_LENGTH:
         raise PushUriError(f"The enrollment link's {what} must be 1-{MAX_NAME_LENGTH} characters.")
@@ -320,11 +348,8 @@ def finish_registration(
     ws_url = obj.get("ws_url")
     if not isinstance(ws_url, str) or len(ws_url) > 2048:
         raise EnrollmentError("The push server's answer has no usable ws_url.")
-    insecure_ok = urlsplit(uri.url).scheme.lower() == "http"
     try:
-        _split_url(
-            ws_url, "push server's websocket address", ("wss", "ws") if insecure_ok else ("wss",)
-        )
+        check_ws_url(uri.url, ws_url)
     except PushUriError as exc:
         raise EnrollmentError(str(exc)) from exc
     server_time = obj.get("server_time")

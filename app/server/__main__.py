@@ -1,4 +1,5 @@
-"""`keyfob-server`: run the push server, and manage relying parties' API keys.
+"""`keyfob-server`: run the push server, manage relying parties' API keys, migrate the
+database.
 
 Errors are one line on stderr and exit 1 (2 for usage), never a traceback.
 """
@@ -9,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import signal
 import sys
@@ -16,13 +18,18 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from app.core.errors import KeyfobError
+from app.server.client_address import TrustedProxies, TrustedProxyError, parse_trusted_proxy
 from app.server.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig
 
+if TYPE_CHECKING:
+    from app.server.database import Database
+
 PROG = "keyfob-server"
+ENV_DATABASE = "KEYFOB_SERVER_DATABASE"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -45,6 +52,32 @@ def _public_url(text: str) -> str:
             "give an http:// or https:// base URL, like https://push.example.com"
         )
     return text.rstrip("/")
+
+
+def _trusted_proxy(text: str) -> str:
+    try:
+        parse_trusted_proxy(text)
+    except TrustedProxyError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def _database(text: str) -> str:
+    from app.server.database import DatabaseUrlError, parse_database_url
+
+    try:
+        parse_database_url(text)
+    except DatabaseUrlError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def _listen_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise argparse.ArgumentTypeError("give HOST:PORT, like 10.0.0.11:9765 or [::1]:9765")
+    return host, int(port)
 
 
 def _port(text: str) -> int:
@@ -72,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where keys and state live (default: the per-user data folder)",
     )
+    data.add_argument(
+        "--database",
+        metavar="URL",
+        type=_database,
+        default=os.environ.get(ENV_DATABASE) or None,
+        help="postgresql://user:password@host:port/db (shared by several nodes) or "
+        f"sqlite:///PATH; default ${ENV_DATABASE}, else SQLite in the data folder",
+    )
 
     run = commands.add_parser("run", parents=[data], help="run the server")
     run.add_argument(
@@ -86,7 +127,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--public-url",
         type=_public_url,
-        help="base URL devices and sites reach this server at (behind a proxy or TLS terminator)",
+        help="base URL devices and sites reach this server at (behind a proxy or TLS "
+        "terminator); required when --host is not a loopback address",
+    )
+    run.add_argument(
+        "--trusted-proxy",
+        metavar="CIDR",
+        action="append",
+        type=_trusted_proxy,
+        default=[],
+        help="a reverse proxy (address or range) whose X-Forwarded-For or Forwarded header "
+        "names the client; repeat for several",
+    )
+    run.add_argument(
+        "--server-key",
+        metavar="FILE",
+        type=Path,
+        help="the signing key devices pin, the same file on every node "
+        "(default: server-key.pem in the data folder; made there on first start)",
+    )
+    run.add_argument(
+        "--metrics-listen",
+        metavar="HOST:PORT",
+        type=_listen_address,
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (off by default)",
     )
     run.add_argument("--tls-cert", type=Path, help="PEM certificate chain, to serve https/wss")
     run.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -94,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--demo",
         action="store_true",
-        help="also serve the demo sign-in site at /demo (with its own API key)",
+        help="also serve the demo sign-in site at /demo (with its own API key); for trying "
+        "Keyfob on this computer only, never on a server others reach",
     )
 
     apikey = commands.add_parser("apikey", help="manage relying parties' API keys")
@@ -111,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = keys.add_parser("revoke", parents=[data], help="revoke one key")
     revoke.add_argument(
         "key", metavar="KEY_ID", help="the id `apikey list` shows (or the key itself)"
+    )
+    commands.add_parser(
+        "migrate",
+        parents=[data],
+        help="create or upgrade the database's schema, then exit (`run` does it too)",
     )
     return parser
 
@@ -133,11 +203,20 @@ async def _serve(config: ServerConfig, demo: bool = False) -> None:
     if demo:
         from app.server.demo import DemoSite
 
-        hooks.append(DemoSite(config.public_url).install)
+        hooks.append(DemoSite().install)
     server = PushServer(config, site_hooks=hooks)
     await server.start()
     if demo:
-        logging.getLogger("keyfob.server").info("demo sign-in site: %s/demo", server.base_url)
+        from app.push.enrollment import is_loopback_host
+
+        log = logging.getLogger("keyfob.server")
+        log.info("demo sign-in site: %s/demo", server.base_url)
+        if not is_loopback_host(config.host):
+            log.warning(
+                "--demo while listening on %s: the demo enrolls and signs in anyone who "
+                "reaches it; it is for trying Keyfob on one computer",
+                config.host,
+            )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -164,7 +243,11 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
         public_url=args.public_url,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        trusted_proxies=TrustedProxies.parse(args.trusted_proxy),
         manage_gc=True,
+        database=args.database,
+        server_key=args.server_key,
+        metrics_listen=args.metrics_listen,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config, args.demo))
@@ -177,11 +260,32 @@ def _when(seconds: int | None) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def _apikey(args: argparse.Namespace, data_dir: Path) -> int:
-    from app.server.keys import ensure_data_dir, hash_api_key, key_id_for, new_api_key
-    from app.server.sqlite_store import SQLiteStore
+def _database_for(args: argparse.Namespace, data_dir: Path) -> Database:
+    from app.server.database import default_database, parse_database_url
+    from app.server.keys import ensure_data_dir
 
-    store = await SQLiteStore.open(ensure_data_dir(data_dir))
+    if args.database:
+        return parse_database_url(args.database)
+    return default_database(ensure_data_dir(data_dir))
+
+
+async def _migrate(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.server.database import migrate
+
+    database = _database_for(args, data_dir)
+    applied, version = await migrate(database)
+    for step in applied:
+        print(f"{PROG}: applied migration {step.version} ({step.name})", file=sys.stderr)
+    done = "migrated" if applied else "already up to date"
+    print(f"{PROG}: {database.describe()} {done}, schema version {version}", file=sys.stderr)
+    return 0
+
+
+async def _apikey(args: argparse.Namespace, data_dir: Path) -> int:
+    from app.server.database import open_store
+    from app.server.keys import hash_api_key, key_id_for, new_api_key
+
+    store = await open_store(_database_for(args, data_dir), node_id="cli", max_connections=1)
     try:
         now = int(time.time())
         if args.apikey_command == "create":
@@ -220,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args, data_dir)
+        if args.command == "migrate":
+            return asyncio.run(_migrate(args, data_dir))
         return asyncio.run(_apikey(args, data_dir))
     except (KeyfobError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -16,6 +16,8 @@ from typing import Any
 log = logging.getLogger("keyfob.server.ws")
 
 CloseFn = Callable[[int, str], Coroutine[Any, Any, None]]
+# Told how long a challenge took from its arrival at this node to its write on a socket.
+DeliveryFn = Callable[[float], None]
 
 
 @dataclass(eq=False)
@@ -28,33 +30,48 @@ class Connection:
     send_text: Callable[[str], Coroutine[Any, Any, None]]
     close_socket: CloseFn
     queue_size: int = 256
-    queue: asyncio.Queue[str | None] = field(init=False)
-    sent_challenges: set[str] = field(default_factory=set)
+    # (text, when it arrived at this node for a challenge, else None); None stops the writer
+    queue: asyncio.Queue[tuple[str, float | None] | None] = field(init=False)
+    sent_challenges: set[str] = field(default_factory=set)  # offered or ended: never again
+    ended_challenges: set[str] = field(default_factory=set)  # whose prompt was taken down
+    on_delivery: DeliveryFn | None = None
     closing: bool = False
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, *, since: float | None = None) -> None:
         if self.closing:
             return
         try:
-            self.queue.put_nowait(text)
+            self.queue.put_nowait((text, since))
         except asyncio.QueueFull:
             log.warning("device %s reads too slowly; closing its socket", self.device_id)
             self.close_soon(1013, "too slow")
 
-    def send_challenge(self, challenge_id: str, payload: str) -> None:
-        """Each challenge once per socket, though fan-out and `ready` may both offer it."""
+    def send_challenge(self, challenge_id: str, payload: str, since: float | None = None) -> None:
+        """Each challenge once per socket, though fan-out, `ready`, other nodes' notices and
+        a re-read after a lost listener may all offer it."""
         if challenge_id in self.sent_challenges:
             return
         self.sent_challenges.add(challenge_id)
-        self.send(payload)
+        self.send(payload, since=since)
 
     def end_challenge(self, challenge_id: str, cancel: str) -> None:
         """Take a prompt down; a challenge that ended is never offered to this socket again."""
-        self.sent_challenges.add(challenge_id)
+        if challenge_id in self.ended_challenges:
+            return
+        self.mark_ended(challenge_id)
         self.send(cancel)
+
+    def mark_ended(self, challenge_id: str) -> None:
+        """The challenge ended and this socket knows (it answered it)."""
+        self.sent_challenges.add(challenge_id)
+        self.ended_challenges.add(challenge_id)
+
+    def open_prompts(self) -> set[str]:
+        """Challenges offered here whose end this socket has not heard of."""
+        return self.sent_challenges - self.ended_challenges
 
     def close_soon(self, code: int, reason: str) -> None:
         if self.closing:
@@ -65,8 +82,12 @@ class Connection:
         task.add_done_callback(_BACKGROUND.discard)
 
     async def run_writer(self) -> None:
-        while (text := await self.queue.get()) is not None:
+        loop = asyncio.get_running_loop()
+        while (item := await self.queue.get()) is not None:
+            text, since = item
             await self.send_text(text)
+            if since is not None and self.on_delivery is not None:
+                self.on_delivery(loop.time() - since)
 
     def stop_writer(self) -> None:
         with contextlib.suppress(asyncio.QueueFull):
@@ -77,11 +98,13 @@ _BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, on_delivery: DeliveryFn | None = None) -> None:
         self._by_user: dict[tuple[str, str], set[Connection]] = {}
         self._by_device: dict[str, set[Connection]] = {}
+        self._on_delivery = on_delivery
 
     def add(self, conn: Connection) -> None:
+        conn.on_delivery = self._on_delivery
         self._by_user.setdefault((conn.rp, conn.user), set()).add(conn)
         self._by_device.setdefault(conn.device_id, set()).add(conn)
 
@@ -109,6 +132,10 @@ class Hub:
 
     def all(self) -> list[Connection]:
         return [conn for group in self._by_device.values() for conn in group]
+
+    def users(self) -> list[tuple[str, str]]:
+        """The (site, user) pairs with a device socket here."""
+        return list(self._by_user)
 
     def __len__(self) -> int:
         return sum(len(group) for group in self._by_device.values())

@@ -38,21 +38,40 @@ def ensure_data_dir(data_dir: Path) -> Path:
 
 def load_or_create_server_key(data_dir: Path) -> Ed25519PrivateKey:
     """The key every device pins; made on first start, then never changed (mode 0600)."""
-    path = ensure_data_dir(data_dir) / SERVER_KEY_FILE
+    return load_or_create_key_file(ensure_data_dir(data_dir) / SERVER_KEY_FILE)
+
+
+def load_or_create_key_file(path: Path) -> Ed25519PrivateKey:
+    """The server key in `path`, made there (mode 0600) if the file does not exist.
+
+    The key is written whole to a private temporary file first and then linked into place,
+    which fails if the file exists: two servers starting together on one folder never read
+    each other's half-written key, and the one that comes second uses the first one's."""
+    if path.exists():
+        return _load(path)
+    key = new_private_key()
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(private_key_to_pem(key))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
     except FileExistsError:
         return _load(path)
     except OSError as exc:
         raise ServerError(f"cannot write the server key {path}: {exc.strerror}") from exc
-    key = new_private_key()
-    pem = private_key_to_pem(key)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-        handle.flush()
-        os.fsync(handle.fileno())
     log.info("made a new server key in %s", path)
     return key
+
+
+def load_key_file(path: Path) -> Ed25519PrivateKey:
+    """The server key in `path`, which must exist."""
+    return _load(path)
 
 
 def _load(path: Path) -> Ed25519PrivateKey:

@@ -116,7 +116,10 @@ _DOCUMENT: Final[dict[str, Any]] = {
                     "404": _error("Unknown enrollment id."),
                     "409": _error("The enrollment was used by another device key."),
                     "410": _error("The enrollment has expired."),
-                    "429": _limited("Too many registrations from this address."),
+                    "429": _limited(
+                        "Too many failed registrations from this address or for this "
+                        "enrollment (a valid registration is never refused)."
+                    ),
                 },
             }
         },
@@ -127,7 +130,9 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "description": (
                     "Refusals are checked in the order 400, 404, 423, 429 (a pending "
                     "challenge; Retry-After is the seconds to its expiry), 429 (backoff after "
-                    "denied, expired or wrong-number challenges: 10 s doubling to 1 h)."
+                    "denied, expired or wrong-number challenges: 10 s doubling to 1 h), 429 "
+                    "(too_many_challenges: 5 in a row, then one a minute, cancelled ones "
+                    "included)."
                 ),
                 "requestBody": {
                     "required": True,
@@ -142,7 +147,10 @@ _DOCUMENT: Final[dict[str, Any]] = {
                     "401": _UNAUTHORIZED,
                     "404": _error("The user has no enrolled device."),
                     "423": _error("Pushes to this user are blocked after a fraud report."),
-                    "429": _limited("A challenge is pending, or the user is in backoff."),
+                    "429": _limited(
+                        "A challenge is pending, the user is in backoff, or has had too many "
+                        "challenges in a row."
+                    ),
                 },
             }
         },
@@ -236,6 +244,21 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 },
             }
         },
+        "/readyz": {
+            "get": {
+                "operationId": "ready",
+                "summary": "Readiness: the database answers and other nodes' notices arrive",
+                "security": [],
+                "responses": {
+                    "200": _json(_ref("Readiness"), "Ready for traffic."),
+                    "503": _json(
+                        _ref("Readiness"),
+                        "Not ready (`status` is `not_ready`): send traffic to another node.",
+                        headers={"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
+                    ),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -260,6 +283,18 @@ _DOCUMENT: Final[dict[str, Any]] = {
             }
         },
         "schemas": {
+            "Readiness": {
+                "type": "object",
+                "required": ["status", "database", "notifications"],
+                "properties": {
+                    "status": {"enum": ["ready", "not_ready"]},
+                    "database": {"type": "boolean", "description": "The database answers."},
+                    "notifications": {
+                        "type": "boolean",
+                        "description": "Other nodes' notices can arrive.",
+                    },
+                },
+            },
             "Error": {
                 "type": "object",
                 "required": ["error", "message"],

@@ -1,4 +1,5 @@
-"""Per-address limits: token buckets for rates, counters for open sockets."""
+"""Per-address limits: token buckets for rates, counters for open sockets, and the
+two-level count of failed authentications."""
 
 from __future__ import annotations
 
@@ -49,6 +50,51 @@ class TokenBuckets:
         # A full bucket is the same as no bucket: dropping them bounds the memory.
         for key in [k for k in self._buckets if self._level(k, now) >= self.burst]:
             del self._buckets[key]
+
+
+class FailureCounts:
+    """Failed authentications, counted per (address, subject) and per address.
+
+    The subject is what the attempt claimed to be (a device id, an enrollment id). A device
+    with a stale key, retrying now and then, uses up only its own (address, subject) budget;
+    failures that name no known subject (garbage, unknown ids, timeouts), and those beyond a
+    subject's budget, use up the address's. An exhausted budget only slows the attempts it
+    covers (`delay`): it never refuses one that carries a valid signature, so one noisy
+    client cannot lock out the other devices behind its address (a whole office behind NAT).
+    """
+
+    def __init__(
+        self,
+        subject_burst: int,
+        subject_per_second: float,
+        address_burst: int,
+        address_per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.subjects = TokenBuckets(subject_burst, subject_per_second, clock=clock)
+        self.addresses = TokenBuckets(address_burst, address_per_second, clock=clock)
+
+    @staticmethod
+    def _subject_key(address: str, subject: str) -> str:
+        return f"{address}\n{subject}"
+
+    def failed(self, address: str, subject: str | None = None) -> None:
+        """Count one failure; `subject` when it named something that exists."""
+        if subject is not None and self.subjects.take(self._subject_key(address, subject)) == 0:
+            return
+        self.addresses.take(address)
+
+    def address_delay(self, address: str) -> float:
+        """Seconds the address's failures ask to wait (0 while it is within its budget)."""
+        return self.addresses.retry_after(address)
+
+    def delay(self, address: str, subject: str | None = None) -> float:
+        """Seconds to wait before judging an attempt: the longer of the two budgets' waits."""
+        wait = self.address_delay(address)
+        if subject is not None:
+            wait = max(wait, self.subjects.retry_after(self._subject_key(address, subject)))
+        return wait
 
 
 class ConnectionCounts:

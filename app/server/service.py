@@ -1,8 +1,12 @@
 """The push server's rules, apart from HTTP and websocket plumbing.
 
-Enrollment, challenges, responses, expiry and push-fatigue rules live here; the HTTP layer
-turns requests into calls, the websocket layer turns device messages into calls, and the
-store keeps the state. Times are whole seconds from the injectable clock.
+Enrollment, challenges, responses and expiry are driven from here; the HTTP layer turns
+requests into calls, the websocket layer turns device messages into calls, the store keeps
+the state and rules.py decides. Refusals are domain errors (errors.py); only the HTTP layer
+gives them statuses. Times are whole seconds from the injectable clock.
+
+Several nodes may share one store: this node delivers what it makes to the sockets it holds
+at once, and acts on other nodes' notices (notify.py) by reading the rows they name.
 """
 
 from __future__ import annotations
@@ -38,41 +42,53 @@ from app.push.errors import ProtocolError
 from app.push.messages import (
     PROTOCOL_VERSION,
     Auth,
-    Decision,
     ProtocolMessageError,
     Response,
     Status,
     parse_device_message,
 )
+from app.server import rules
 from app.server.clock import Clock
 from app.server.config import WS_PATH, Limits
-from app.server.errors import ApiError, too_many
+from app.server.errors import (
+    AlreadyFinal,
+    Backoff,
+    BadSignature,
+    Blocked,
+    ChallengePending,
+    EnrollmentExpired,
+    EnrollmentUsed,
+    NoDevice,
+    NotFound,
+    StoreUnavailable,
+    TooManyChallenges,
+    Unauthorized,
+    UnknownEnrollment,
+    WrongSecret,
+)
 from app.server.hub import Connection, Hub
 from app.server.keys import hash_api_key
+from app.server.metrics import Metrics
+from app.server.notify import LocalNotifier, Notice, NoticeKind, Notifier
+from app.server.rules import CreateKind, FatiguePolicy, RegistrationStep
 from app.server.store import (
     ChallengeRecord,
-    CreateKind,
     DeviceRecord,
     EnrollmentRecord,
     FinishOutcome,
     Store,
 )
-from app.server.validation import ChallengeRequest, EnrollmentRequest, RegistrationRequest, no_such
+from app.server.validation import ChallengeRequest, EnrollmentRequest, RegistrationRequest
 
 log = logging.getLogger("keyfob.server")
 
-BACKOFF_BASE: Final = 10
-BACKOFF_CAP: Final = 3600
 CLOSE_AUTH_FAILED: Final = 4401
 CLOSE_REVOKED: Final = 4403
+CLOSE_TRY_AGAIN: Final = 1013  # the database is unavailable: reconnect later
 PRUNE_EVERY: Final = 3600.0
-
-
-def backoff_seconds(strikes: int) -> int:
-    """10 s after the first bad ending, doubling with each one after, up to an hour."""
-    if strikes <= 0:
-        return 0
-    return int(min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(strikes - 1, 16)))
+# A response that came while the database was unavailable is judged again after these.
+JUDGE_RETRY_FIRST: Final = 0.5
+JUDGE_RETRY_MAX: Final = 5.0
 
 
 def _new_id(prefix: str) -> str:
@@ -103,11 +119,14 @@ def status_body(challenge: ChallengeRecord) -> dict[str, object]:
 class AuthRefused(Exception):
     """A device's websocket auth failed: close with `code`."""
 
-    def __init__(self, code: int, reason: str, *, failed: bool = True) -> None:
+    def __init__(
+        self, code: int, reason: str, *, failed: bool = True, device_id: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
         self.failed = failed  # counts against the address's failed-auth limit
+        self.device_id = device_id  # the known device it claimed, counted on its own first
 
 
 class PushService:
@@ -118,6 +137,11 @@ class PushService:
         clock: Clock,
         hub: Hub,
         limits: Limits,
+        *,
+        policy: FatiguePolicy | None = None,
+        metrics: Metrics | None = None,
+        notifier: Notifier | None = None,
+        node_id: str = "local",
     ) -> None:
         self.store = store
         self.server_key = server_key
@@ -125,9 +149,16 @@ class PushService:
         self.clock = clock
         self.hub = hub
         self.limits = limits
-        self._waiters: dict[str, asyncio.Event] = {}
+        self.policy = policy or FatiguePolicy()
+        self.metrics = metrics or Metrics()
+        self.notifier: Notifier = notifier or LocalNotifier()
+        self.node_id = node_id
+        # Long polls waiting on a pending challenge: one event each, removed when it returns.
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self._last_prune = 0.0
         self._closing = False
+        self._resync_wanted = False
 
     def now(self) -> int:
         return int(self.clock.now())
@@ -142,13 +173,7 @@ class PushService:
         if scheme.lower() == "bearer" and token and len(token) <= 256:
             rp = await self.store.rp_for_api_key(hash_api_key(token))
         if rp is None:
-            raise ApiError(
-                401,
-                "unauthorized",
-                "Send a valid API key as `Authorization: Bearer <key>` "
-                "(make one with `keyfob-server apikey create NAME`).",
-                headers={"WWW-Authenticate": 'Bearer realm="keyfob-server"'},
-            )
+            raise Unauthorized
         return rp
 
     async def create_enrollment(
@@ -184,7 +209,7 @@ class PushService:
     async def enrollment_status(self, rp: str, enrollment_id: str) -> dict[str, object]:
         record = await self.store.get_enrollment(enrollment_id)
         if record is None or record.rp != rp:
-            raise no_such("enrollment")
+            raise NotFound("enrollment")
         if record.device_id is not None:
             return {"id": record.id, "status": "completed", "device_id": record.device_id}
         status = "expired" if self.now() >= record.expires_at else "pending"
@@ -195,18 +220,28 @@ class PushService:
     ) -> tuple[int, dict[str, object]]:
         """Checks in the protocol's order: 404, 401 secret, 409 used, 410, 401 signature."""
         record = await self.store.get_enrollment(request.eid)
-        if record is None:
-            raise ApiError(404, "not_found", "No such enrollment; ask the site for a new code.")
         given = hashlib.sha256(request.secret or b"").digest()
-        if request.secret is None or not hmac.compare_digest(given, record.secret_hash):
-            raise ApiError(401, "wrong_secret", "The enrollment secret is wrong.")
-        if record.device_id is not None:
-            return self._registration_retry(record, request)
         now = self.now()
-        if now >= record.expires_at:
-            raise ApiError(410, "expired", "This enrollment has expired; ask for a new code.")
+        step = rules.registration_step(
+            found=record is not None,
+            secret_ok=record is not None
+            and request.secret is not None
+            and hmac.compare_digest(given, record.secret_hash),
+            used=record is not None and record.device_id is not None,
+            expires_at=0 if record is None else record.expires_at,
+            now=now,
+        )
+        if step is RegistrationStep.UNKNOWN:
+            raise UnknownEnrollment
+        if step is RegistrationStep.MISMATCH:
+            raise WrongSecret
+        assert record is not None
+        if step is RegistrationStep.USED:
+            return self._registration_retry(record, request)
+        if step is RegistrationStep.EXPIRED:
+            raise EnrollmentExpired
         if not verify(load_public_key(request.device_key), TAG_REGISTER, request.raw):
-            raise ApiError(401, "bad_signature", "The registration is not signed by device_key.")
+            raise BadSignature
         device_id = _new_id("d_")
         answer = _text(
             sign(
@@ -242,15 +277,17 @@ class PushService:
     ) -> tuple[int, dict[str, object]]:
         """The same key again after a lost answer gets that answer; any other key, 409."""
         if record.device_key is None or record.answer is None:
-            raise ApiError(409, "already_used", "This enrollment has already been used.")
+            raise EnrollmentUsed
         if not hmac.compare_digest(record.device_key, request.device_key):
-            raise ApiError(409, "already_used", "This enrollment has already been used.")
+            raise EnrollmentUsed
         if not verify(load_public_key(request.device_key), TAG_REGISTER, request.raw):
-            raise ApiError(401, "bad_signature", "The registration is not signed by device_key.")
+            raise BadSignature
         return 200, loads_object(record.answer)
 
     async def create_challenge(self, rp: str, request: ChallengeRequest) -> dict[str, object]:
-        """Refusals in the protocol's order: (400 before this), 404, 423, 429, 429."""
+        """Refusals in the protocol's order: (400 before this), 404, 423, 429 pending,
+        429 backoff, 429 too many in a row."""
+        arrived = asyncio.get_running_loop().time()
         now = self.now()
         challenge_id = _new_id("c_")
         number = f"{secrets.randbelow(100):02d}" if request.number_matching else None
@@ -281,29 +318,25 @@ class PushService:
             payload=_text(message),
             payload_hash=digest(TAG_CHALLENGE, message),
         )
-        outcome = await self.store.create_challenge(record, backoff_seconds)
+        outcome = await self.store.create_challenge(record, self.policy)
         for stale in outcome.expired:
-            self._announce(stale, None)
+            self._ended_here(stale)
         retry = (outcome.retry_at or now) - now
+        if outcome.kind is not CreateKind.CREATED:
+            self.metrics.challenges_refused.labels(outcome.kind.value).inc()
         if outcome.kind is CreateKind.NO_DEVICE:
-            raise ApiError(404, "no_device", "This user has no enrolled device; enroll one first.")
+            raise NoDevice
         if outcome.kind is CreateKind.BLOCKED:
-            raise ApiError(
-                423,
-                "blocked",
-                "Pushes to this user are blocked after a sign-in was reported as fraud; "
-                "call POST /v1/users/{user}/unblock once it is sorted out.",
-            )
+            raise Blocked
         if outcome.kind is CreateKind.PENDING:
-            raise too_many("challenge_pending", "This user already has a pending challenge.", retry)
+            raise ChallengePending(retry)
         if outcome.kind is CreateKind.BACKOFF:
-            raise too_many(
-                "backoff",
-                "Too many unanswered or refused pushes for this user; offer a code meanwhile.",
-                retry,
-            )
+            raise Backoff(retry)
+        if outcome.kind is CreateKind.TOO_MANY:
+            raise TooManyChallenges(retry)
+        self.metrics.challenges_created.inc()
         for conn in self.hub.for_user(rp, request.user):
-            conn.send_challenge(challenge_id, record.payload)
+            conn.send_challenge(challenge_id, record.payload, since=arrived)
         log.info("challenge %s sent for a user of %s", challenge_id, rp)
         body: dict[str, object] = {
             "id": challenge_id,
@@ -318,28 +351,46 @@ class PushService:
         """A challenge of this RP, expired on the spot if its time is up."""
         challenge = await self.store.get_challenge(challenge_id)
         if challenge is None or challenge.rp != rp:
-            raise no_such("challenge")
-        if challenge.status is Status.PENDING and self.now() >= challenge.expires_at:
+            raise NotFound("challenge")
+        if challenge.status is Status.PENDING and rules.is_due(challenge.expires_at, self.now()):
             outcome = await self._finish(challenge, Status.EXPIRED, challenge.expires_at, None)
             if outcome is not None:
                 challenge = outcome.challenge
         return challenge
 
     async def challenge_status(self, rp: str, challenge_id: str, wait: int) -> dict[str, object]:
-        """Long poll: answer once the status is final or `wait` seconds have passed."""
+        """Long poll: answer once the status is final or `wait` seconds have passed.
+
+        Only a poll on a pending challenge of this site waits, on an event of its own that
+        is gone when it returns, however it returns."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while True:
-            # Take the event before reading, so an ending between the two is not missed.
-            event = self._waiters.setdefault(challenge_id, asyncio.Event())
-            challenge = await self._current(rp, challenge_id)
-            remaining = deadline - loop.time()
-            if challenge.status is not Status.PENDING or remaining <= 0 or self._closing:
-                return status_body(challenge)
-            until_expiry = challenge.expires_at - self.clock.now()
-            timeout = min(remaining, max(0.05, until_expiry + 0.05))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout)
+        challenge = await self._current(rp, challenge_id)
+        if challenge.status is not Status.PENDING or wait <= 0 or self._closing:
+            return status_body(challenge)
+        event = asyncio.Event()
+        waiting = self._waiters.setdefault(challenge_id, set())
+        waiting.add(event)
+        try:
+            while True:
+                # Read after the event is in place, so an ending in between is not missed.
+                challenge = await self._current(rp, challenge_id)
+                remaining = deadline - loop.time()
+                if challenge.status is not Status.PENDING or remaining <= 0 or self._closing:
+                    return status_body(challenge)
+                until_expiry = challenge.expires_at - self.clock.now()
+                timeout = min(remaining, max(0.05, until_expiry + 0.05))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), timeout)
+                event.clear()
+        finally:
+            waiting.discard(event)
+            if not waiting and self._waiters.get(challenge_id) is waiting:
+                del self._waiters[challenge_id]
+
+    def waiting_polls(self) -> dict[str, int]:
+        """The long polls waiting now: how many on each challenge."""
+        return {challenge_id: len(events) for challenge_id, events in self._waiters.items()}
 
     async def cancel_challenge(self, rp: str, challenge_id: str) -> dict[str, object]:
         challenge = await self._current(rp, challenge_id)
@@ -347,12 +398,7 @@ class PushService:
         if outcome is not None and outcome.changed:
             return status_body(outcome.challenge)
         final = outcome.challenge if outcome is not None else challenge
-        raise ApiError(
-            409,
-            "already_final",
-            f"The challenge has already ended ({final.status.value}).",
-            extra={"status": final.status.value},
-        )
+        raise AlreadyFinal(final.status.value)
 
     async def list_devices(self, rp: str, user: str) -> list[dict[str, object]]:
         now = self.now()
@@ -374,7 +420,7 @@ class PushService:
     async def revoke_device(self, rp: str, device_id: str) -> dict[str, object]:
         device = await self.store.revoke_device(rp, device_id, self.now())
         if device is None:
-            raise no_such("device")
+            raise NotFound("device")
         for conn in self.hub.for_device(device_id):
             conn.close_soon(CLOSE_REVOKED, "device revoked")
         log.info("device %s of %s revoked", device_id, rp)
@@ -388,9 +434,14 @@ class PushService:
     def shutdown(self) -> None:
         """The server is stopping: long polls answer now instead of holding it up."""
         self._closing = True
-        for event in self._waiters.values():
-            event.set()
-        self._waiters.clear()
+        self._wake_all()
+        for task in self._background:
+            task.cancel()
+
+    def _wake_all(self) -> None:
+        for events in self._waiters.values():
+            for event in events:
+                event.set()
 
     # -- ending challenges -----------------------------------------------------------------
 
@@ -403,31 +454,39 @@ class PushService:
         exclude: Connection | None = None,
     ) -> FinishOutcome | None:
         outcome = await self.store.finish_challenge(
-            challenge.id, status, decided_at, device_id, backoff_seconds
+            challenge.id, status, decided_at, device_id, self.policy
         )
         if outcome is not None and outcome.changed:
-            self._announce(outcome.challenge, exclude)
+            self._ended_here(outcome.challenge, exclude)
         return outcome
 
-    def _announce(self, challenge: ChallengeRecord, exclude: Connection | None) -> None:
-        """A challenge ended: take its prompt down everywhere and wake its long polls."""
+    def _ended_here(self, challenge: ChallengeRecord, exclude: Connection | None = None) -> None:
+        """This node ended a challenge: count it and tell everyone here."""
+        self.metrics.challenges_ended.labels(challenge.status.value).inc()
+        self._announce(challenge, exclude)
+        log.info("challenge %s ended %s", challenge.id, challenge.status.value)
+
+    def _announce(self, challenge: ChallengeRecord, exclude: Connection | None = None) -> None:
+        """A challenge ended: take its prompt down on this node's sockets and wake the long
+        polls waiting on it here."""
         message = _text({"type": "cancel", "id": challenge.id, "status": challenge.status.value})
         for conn in self.hub.for_user(challenge.rp, challenge.user):
             if conn is exclude:
-                conn.sent_challenges.add(challenge.id)
+                conn.mark_ended(challenge.id)
             else:
                 conn.end_challenge(challenge.id, message)
-        event = self._waiters.pop(challenge.id, None)
-        if event is not None:
+        for event in self._waiters.get(challenge.id, ()):
             event.set()
-        log.info("challenge %s ended %s", challenge.id, challenge.status.value)
 
     async def sweep(self) -> int:
         """Expire what is due (and, now and then, forget what is long over)."""
         now = self.now()
-        expired = await self.store.expire_due(now, backoff_seconds)
+        if self._resync_wanted:
+            self._resync_wanted = False
+            await self.resync()
+        expired = await self.store.expire_due(now, self.policy)
         for challenge in expired:
-            self._announce(challenge, None)
+            self._ended_here(challenge)
         if now - self._last_prune >= PRUNE_EVERY:
             self._last_prune = now
             await self.store.prune(now - self.limits.retention_seconds)
@@ -437,9 +496,84 @@ class PushService:
         while True:
             try:
                 await self.sweep()
+            except StoreUnavailable:
+                self._resync_wanted = True  # the store logged it; catch up once it is back
             except Exception:
                 log.exception("expiring challenges failed; trying again")
             await asyncio.sleep(self.limits.sweep_interval)
+
+    # -- other nodes -----------------------------------------------------------------------
+
+    async def on_notice(self, notice: Notice) -> None:
+        """Another node changed something: read the row it names and act on what it says."""
+        if notice.origin == self.node_id:
+            return  # done here already, when it was made
+        try:
+            if notice.kind is NoticeKind.CHALLENGE_CREATED:
+                await self._deliver_remote(notice.object_id)
+            elif notice.kind is NoticeKind.CHALLENGE_ENDED:
+                await self._end_remote(notice.object_id)
+            else:
+                await self._revoke_remote(notice.object_id)
+        except StoreUnavailable:
+            self._resync_wanted = True
+            raise
+
+    async def _deliver_remote(self, challenge_id: str) -> None:
+        if not len(self.hub):
+            return
+        arrived = asyncio.get_running_loop().time()
+        challenge = await self.store.get_challenge(challenge_id)
+        if challenge is None or challenge.status is not Status.PENDING:
+            return
+        for conn in self.hub.for_user(challenge.rp, challenge.user):
+            conn.send_challenge(challenge.id, challenge.payload, since=arrived)
+
+    async def _end_remote(self, challenge_id: str) -> None:
+        if not len(self.hub) and challenge_id not in self._waiters:
+            return
+        challenge = await self.store.get_challenge(challenge_id)
+        if challenge is not None and challenge.status is not Status.PENDING:
+            self._announce(challenge)
+
+    async def _revoke_remote(self, device_id: str) -> None:
+        conns = self.hub.for_device(device_id)
+        if not conns:
+            return
+        device = await self.store.get_device(device_id)
+        if device is not None and device.revoked_at is not None:
+            for conn in conns:
+                conn.close_soon(CLOSE_REVOKED, "device revoked")
+
+    async def resync(self) -> None:
+        """Notices may have been missed (the listener was away, the store was down): read
+        what is pending for every device held here and what became of the prompts they
+        show, and wake every long poll to read its challenge again."""
+        now = self.now()
+        conns = self.hub.all()
+        pending = await self.store.pending_for_users(self.hub.users(), now)
+        by_user: dict[tuple[str, str], list[ChallengeRecord]] = {}
+        for challenge in pending:
+            by_user.setdefault((challenge.rp, challenge.user), []).append(challenge)
+        for conn in conns:
+            for challenge in by_user.get((conn.rp, conn.user), ()):
+                conn.send_challenge(challenge.id, challenge.payload)
+        pending_ids = {challenge.id for challenge in pending}
+        shown = {cid for conn in conns for cid in conn.open_prompts()} - pending_ids
+        if shown:
+            for challenge in await self.store.get_challenges(sorted(shown)):
+                if challenge.status is not Status.PENDING:
+                    self._announce(challenge)
+        self._wake_all()
+
+    async def readiness(self) -> dict[str, bool]:
+        """What /readyz reports: the database answers, and notices can arrive."""
+        try:
+            await self.store.ping()
+            database = True
+        except StoreUnavailable:
+            database = False
+        return {"database": database, "notifications": self.notifier.connected}
 
     # -- devices ---------------------------------------------------------------------------
 
@@ -465,13 +599,17 @@ class PushService:
             raise AuthRefused(CLOSE_AUTH_FAILED, "malformed auth") from exc
         if not isinstance(message, Auth):
             raise AuthRefused(CLOSE_AUTH_FAILED, "expected auth")
-        device = await self.store.get_device(message.device_id)
+        try:
+            device = await self.store.get_device(message.device_id)
+        except StoreUnavailable as exc:
+            # Not the device's fault: no failure counted; it reconnects after its backoff.
+            raise AuthRefused(CLOSE_TRY_AGAIN, "database unavailable", failed=False) from exc
         if device is None:
             raise AuthRefused(CLOSE_AUTH_FAILED, "unknown device")
         if not hmac.compare_digest(message.nonce, nonce):
-            raise AuthRefused(CLOSE_AUTH_FAILED, "wrong nonce")
+            raise AuthRefused(CLOSE_AUTH_FAILED, "wrong nonce", device_id=device.id)
         if not verify(load_public_key(device.public_key), TAG_WS_AUTH, message.raw):
-            raise AuthRefused(CLOSE_AUTH_FAILED, "bad signature")
+            raise AuthRefused(CLOSE_AUTH_FAILED, "bad signature", device_id=device.id)
         if device.revoked_at is not None:
             raise AuthRefused(CLOSE_REVOKED, "device revoked", failed=False)
         return device
@@ -481,13 +619,21 @@ class PushService:
         now = self.now()
         conn.send(_text({"type": "ready", "server_time": now}))
         self.hub.add(conn)
-        for challenge in await self.store.pending_challenges(conn.rp, conn.user, now):
-            conn.send_challenge(challenge.id, challenge.payload)
-        await self.store.touch_device(conn.device_id, now)
+        try:
+            for challenge in await self.store.pending_challenges(conn.rp, conn.user, now):
+                conn.send_challenge(challenge.id, challenge.payload)
+            await self.store.touch_device(conn.device_id, now)
+        except StoreUnavailable:
+            # `ready` promises every pending challenge: come back when they can be read.
+            conn.close_soon(CLOSE_TRY_AGAIN, "database unavailable")
 
     async def detach(self, conn: Connection) -> None:
-        self.hub.remove(conn)
-        await self.store.touch_device(conn.device_id, self.now())
+        # last_seen first: a device listed offline already shows when it was last seen.
+        try:
+            with contextlib.suppress(StoreUnavailable):  # last_seen only: not worth an error
+                await self.store.touch_device(conn.device_id, self.now())
+        finally:
+            self.hub.remove(conn)
 
     async def on_device_message(self, conn: Connection, raw: str) -> None:
         try:
@@ -500,10 +646,34 @@ class PushService:
                 log.info("ignored a malformed message from device %s", conn.device_id)
             return
         if isinstance(message, Response):
-            status = await self._judge(conn, message)
+            try:
+                status = await self._judge(conn, message)
+            except StoreUnavailable:
+                self._judge_later(conn, message)
+                return
             conn.send(self._result(message.id, status))
         else:
             log.info("ignored a second auth from device %s", conn.device_id)
+
+    def _judge_later(self, conn: Connection, response: Response) -> None:
+        """The database is away: keep the socket, and judge the response once it is back
+        (the device shows the prompt as sent until its `result` comes)."""
+
+        async def retry() -> None:
+            delay = JUDGE_RETRY_FIRST
+            while not conn.closing and not self._closing:
+                await asyncio.sleep(delay)
+                delay = min(JUDGE_RETRY_MAX, delay * 2)
+                try:
+                    status = await self._judge(conn, response)
+                except StoreUnavailable:
+                    continue
+                conn.send(self._result(response.id, status))
+                return
+
+        task = asyncio.get_running_loop().create_task(retry())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     @staticmethod
     def _result(challenge_id: str, status: Status) -> str:
@@ -530,7 +700,7 @@ class PushService:
         if challenge.status is not Status.PENDING:
             return challenge.status
         now = self.now()
-        if now >= challenge.expires_at:
+        if rules.is_due(challenge.expires_at, now):
             status, decided_at, device_id, exclude = (
                 Status.EXPIRED,
                 challenge.expires_at,
@@ -549,14 +719,6 @@ class PushService:
 
     @staticmethod
     def _decide(challenge: ChallengeRecord, response: Response) -> Status:
-        if response.decision is Decision.DENY:
-            return Status.DENIED
-        if response.decision is Decision.FRAUD:
-            return Status.FRAUD
-        if not challenge.number_matching:
-            return Status.APPROVED
-        expected = (challenge.number or "").encode()
-        given = (response.number or "").encode("utf-8", "surrogatepass")
-        if response.number is None or not hmac.compare_digest(given, expected):
-            return Status.WRONG_NUMBER
-        return Status.APPROVED
+        return rules.decision_status(
+            response.decision, challenge.number_matching, challenge.number, response.number
+        )

@@ -2,7 +2,8 @@
 
 Every call runs on one worker thread that owns the connection, so the event loop never
 waits on the disk and each operation is one transaction. `BEGIN IMMEDIATE` takes the write
-lock up front, which also keeps `keyfob-server apikey ...` in another process safe.
+lock up front, which also keeps `keyfob-server apikey ...` in another process safe. The push
+rules are rules.py's: this module reads a user's state and saves what they decide.
 """
 
 from __future__ import annotations
@@ -12,87 +13,33 @@ import contextlib
 import functools
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final, TypeVar
 
+from app.push.canonical import b64u_decode, b64u_encode
 from app.push.messages import Status
-from app.server.errors import ServerError
+from app.server import rules
+from app.server.errors import ServerError, StoreUnavailable
+from app.server.migrations import SQLITE, Migration, to_apply
+from app.server.notify import LocalNotifier, Notifier
+from app.server.rules import CreateKind, FatiguePolicy, UserState
 from app.server.store import (
     ApiKeyInfo,
-    BackoffPolicy,
     ChallengeRecord,
-    CreateKind,
     CreateOutcome,
     DeviceRecord,
     EnrollmentRecord,
     FinishOutcome,
+    StoreHealth,
 )
 
 DB_FILE: Final = "keyfob-server.sqlite3"
-SCHEMA_VERSION: Final = 1
 _T = TypeVar("_T")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id TEXT PRIMARY KEY,
-    rp TEXT NOT NULL,
-    key_hash BLOB NOT NULL UNIQUE,
-    created_at INTEGER NOT NULL,
-    revoked_at INTEGER
-);
-CREATE TABLE IF NOT EXISTS enrollments (
-    id TEXT PRIMARY KEY,
-    rp TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    secret_hash BLOB NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    device_id TEXT,
-    device_key BLOB,
-    answer TEXT
-);
-CREATE TABLE IF NOT EXISTS devices (
-    id TEXT PRIMARY KEY,
-    rp TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    name TEXT NOT NULL,
-    public_key BLOB NOT NULL,
-    enrolled_at INTEGER NOT NULL,
-    last_seen INTEGER,
-    revoked_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS devices_by_user ON devices (rp, user_name);
-CREATE TABLE IF NOT EXISTS challenges (
-    id TEXT PRIMARY KEY,
-    rp TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    number TEXT,
-    number_matching INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    payload_hash BLOB NOT NULL,
-    decided_at INTEGER,
-    device_id TEXT
-);
-CREATE INDEX IF NOT EXISTS challenges_pending_by_user
-    ON challenges (rp, user_name) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS challenges_pending_by_expiry
-    ON challenges (expires_at) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS challenges_by_age ON challenges (created_at);
-CREATE TABLE IF NOT EXISTS users (
-    rp TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    blocked INTEGER NOT NULL DEFAULT 0,
-    strikes INTEGER NOT NULL DEFAULT 0,
-    not_before INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (rp, user_name)
-);
-"""
+_SERVER_KEY: Final = "server_public_key"
+# Bound parameters per statement stay well under SQLite's limit (32766 since 3.32).
+_BATCH: Final = 400
 
 _CHALLENGE_COLUMNS = (
     "id, rp, user_name, number, number_matching, created_at, expires_at, status, payload, "
@@ -102,7 +49,6 @@ _DEVICE_COLUMNS = "id, rp, user_name, name, public_key, enrolled_at, last_seen, 
 _ENROLLMENT_COLUMNS = (
     "id, rp, user_name, secret_hash, created_at, expires_at, device_id, device_key, answer"
 )
-_STRIKES = frozenset({Status.DENIED, Status.EXPIRED, Status.WRONG_NUMBER})
 
 
 def _challenge(row: sqlite3.Row) -> ChallengeRecord:
@@ -157,10 +103,18 @@ class SQLiteStore:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyfob-sqlite")
         self._conn: sqlite3.Connection | None = None
+        self.health = StoreHealth()
+        self.migrated: list[Migration] = []  # what opening it applied
 
     @classmethod
     async def open(cls, data_dir: Path) -> SQLiteStore:
-        store = cls(data_dir / DB_FILE)
+        """The store in a data folder (its usual place)."""
+        return await cls.open_file(data_dir / DB_FILE)
+
+    @classmethod
+    async def open_file(cls, path: Path) -> SQLiteStore:
+        """The store in one file (`--database sqlite:///PATH`), made and migrated if need be."""
+        store = cls(path)
         try:
             await store._run(store._open)
         except BaseException:
@@ -174,27 +128,59 @@ class SQLiteStore:
             conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=10.0
             )
+        except sqlite3.Error as exc:
+            raise ServerError(f"cannot open the database {self.path}: {exc}") from exc
+        try:
             if fresh and os.name == "posix":
                 os.chmod(self.path, 0o600)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=10000")
-            conn.executescript(_SCHEMA)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
-                    (str(SCHEMA_VERSION),),
+            self._conn = conn
+            self.migrated = self._migrate()
+        except BaseException as exc:
+            self._conn = None
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise ServerError(f"cannot open the database {self.path}: {exc}") from exc
+            raise
+
+    def _migrate(self) -> list[Migration]:
+        """Apply what is missing, each migration in its own write transaction (which also
+        serialises two processes opening the same file)."""
+        applied: list[Migration] = []
+        while True:
+            with self._write() as db:
+                steps = to_apply(self._schema_version(db), SQLITE)
+                if not steps:
+                    return applied
+                step = steps[0]
+                for statement in _statements(step.sql):
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(step.version),),
                 )
-            elif row["value"] != str(SCHEMA_VERSION):
-                raise ServerError(
-                    f"the database {self.path} is of schema {row['value']}, newer than this "
-                    "keyfob-server understands; upgrade keyfob-server"
-                )
-        except sqlite3.Error as exc:
-            raise ServerError(f"cannot open the database {self.path}: {exc}") from exc
-        self._conn = conn
+                applied.append(step)
+
+    @staticmethod
+    def _schema_version(db: sqlite3.Connection) -> int:
+        has_meta = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if has_meta is None:
+            return 0
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            # The first release made its tables before it recorded the version: a file
+            # with tables and no version is one that release left half made.
+            return 0
+        return int(row["value"])
+
+    async def schema_version(self) -> int:
+        return await self._run(lambda: self._schema_version(self._db))
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -208,7 +194,12 @@ class SQLiteStore:
 
     async def _run(self, fn: Callable[..., _T], *args: object) -> _T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        try:
+            return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        except sqlite3.OperationalError as exc:
+            # Locked by another process past the busy timeout, or the disk went away.
+            self.health.errors += 1
+            raise StoreUnavailable(f"the database {self.path} is unavailable: {exc}") from exc
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -226,6 +217,35 @@ class SQLiteStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    # -- the database itself ---------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self._run(lambda: self._db.execute("SELECT 1").fetchone())
+
+    async def recorded_server_key(self) -> bytes | None:
+        def run() -> bytes | None:
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = ?", (_SERVER_KEY,)
+            ).fetchone()
+            return None if row is None else b64u_decode(row["value"])
+
+        return await self._run(run)
+
+    async def claim_server_key(self, public_key: bytes) -> bytes:
+        def run() -> bytes:
+            with self._write() as db:
+                db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                    (_SERVER_KEY, b64u_encode(public_key)),
+                )
+                row = db.execute("SELECT value FROM meta WHERE key = ?", (_SERVER_KEY,)).fetchone()
+                return b64u_decode(row["value"])
+
+        return await self._run(run)
+
+    def notifier(self, node_id: str) -> Notifier:
+        return LocalNotifier()
 
     # -- API keys --------------------------------------------------------------------------
 
@@ -376,6 +396,32 @@ class SQLiteStore:
 
     # -- challenges ------------------------------------------------------------------------
 
+    @staticmethod
+    def _user_state(db: sqlite3.Connection, rp: str, user: str) -> UserState:
+        row = db.execute(
+            "SELECT blocked, strikes, not_before, create_tat FROM users "
+            "WHERE rp = ? AND user_name = ?",
+            (rp, user),
+        ).fetchone()
+        if row is None:
+            return UserState()
+        return UserState(
+            blocked=bool(row["blocked"]),
+            strikes=row["strikes"],
+            not_before=row["not_before"],
+            create_tat=row["create_tat"],
+        )
+
+    @staticmethod
+    def _save_user(db: sqlite3.Connection, rp: str, user: str, state: UserState) -> None:
+        db.execute(
+            "INSERT INTO users (rp, user_name, blocked, strikes, not_before, create_tat) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (rp, user_name) DO UPDATE SET "
+            "blocked = excluded.blocked, strikes = excluded.strikes, "
+            "not_before = excluded.not_before, create_tat = excluded.create_tat",
+            (rp, user, int(state.blocked), state.strikes, state.not_before, state.create_tat),
+        )
+
     def _finish(
         self,
         db: sqlite3.Connection,
@@ -384,7 +430,7 @@ class SQLiteStore:
         decided_at: int,
         device_id: str | None,
         *,
-        backoff: BackoffPolicy,
+        policy: FatiguePolicy,
     ) -> FinishOutcome | None:
         cursor = db.execute(
             "UPDATE challenges SET status = ?, decided_at = ?, device_id = ? "
@@ -400,39 +446,26 @@ class SQLiteStore:
         challenge = _challenge(row)
         if cursor.rowcount == 0:
             return FinishOutcome(False, challenge)
-        key = (challenge.rp, challenge.user)
-        db.execute("INSERT OR IGNORE INTO users (rp, user_name) VALUES (?, ?)", key)
-        if status is Status.APPROVED:
-            db.execute(
-                "UPDATE users SET strikes = 0, not_before = 0 WHERE rp = ? AND user_name = ?", key
-            )
-        elif status is Status.FRAUD:
-            db.execute("UPDATE users SET blocked = 1 WHERE rp = ? AND user_name = ?", key)
-        elif status in _STRIKES:
-            strikes = db.execute(
-                "SELECT strikes FROM users WHERE rp = ? AND user_name = ?", key
-            ).fetchone()["strikes"]
-            strikes += 1
-            db.execute(
-                "UPDATE users SET strikes = ?, not_before = ? WHERE rp = ? AND user_name = ?",
-                (strikes, decided_at + backoff(strikes), *key),
-            )
+        state = self._user_state(db, challenge.rp, challenge.user)
+        after = rules.after_end(policy, state, status, decided_at)
+        if after != state:
+            self._save_user(db, challenge.rp, challenge.user, after)
         return FinishOutcome(True, challenge)
 
     def _expire_stale(
-        self, db: sqlite3.Connection, rows: list[sqlite3.Row], backoff: BackoffPolicy
+        self, db: sqlite3.Connection, rows: list[sqlite3.Row], policy: FatiguePolicy
     ) -> list[ChallengeRecord]:
         expired = []
         for row in rows:
             outcome = self._finish(
-                db, row["id"], Status.EXPIRED, row["expires_at"], None, backoff=backoff
+                db, row["id"], Status.EXPIRED, row["expires_at"], None, policy=policy
             )
             if outcome is not None and outcome.changed:
                 expired.append(outcome.challenge)
         return expired
 
     async def create_challenge(
-        self, challenge: ChallengeRecord, backoff: BackoffPolicy
+        self, challenge: ChallengeRecord, policy: FatiguePolicy
     ) -> CreateOutcome:
         def run() -> CreateOutcome:
             key = (challenge.rp, challenge.user)
@@ -450,21 +483,21 @@ class SQLiteStore:
                     "AND status = 'pending' AND expires_at <= ?",
                     (*key, now),
                 ).fetchall()
-                expired = self._expire_stale(db, stale, backoff)
-                state = db.execute(
-                    "SELECT blocked, not_before FROM users WHERE rp = ? AND user_name = ?", key
-                ).fetchone()
-                if state is not None and state["blocked"]:
-                    return CreateOutcome(CreateKind.BLOCKED, expired=expired)
+                expired = self._expire_stale(db, stale, policy)
                 pending = db.execute(
                     "SELECT MIN(expires_at) AS at FROM challenges "
                     "WHERE rp = ? AND user_name = ? AND status = 'pending'",
                     key,
                 ).fetchone()
-                if pending["at"] is not None:
-                    return CreateOutcome(CreateKind.PENDING, pending["at"], expired)
-                if state is not None and state["not_before"] > now:
-                    return CreateOutcome(CreateKind.BACKOFF, state["not_before"], expired)
+                verdict = rules.judge_create(
+                    policy,
+                    self._user_state(db, *key),
+                    now=now,
+                    has_device=True,
+                    pending_until=pending["at"],
+                )
+                if verdict.state is None:
+                    return CreateOutcome(verdict.kind, verdict.retry_at, expired)
                 db.execute(
                     f"INSERT INTO challenges ({_CHALLENGE_COLUMNS}) "  # noqa: S608
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -483,6 +516,7 @@ class SQLiteStore:
                         challenge.device_id,
                     ),
                 )
+                self._save_user(db, *key, verdict.state)
                 return CreateOutcome(CreateKind.CREATED, expired=expired)
 
         return await self._run(run)
@@ -497,24 +531,39 @@ class SQLiteStore:
 
         return await self._run(run)
 
+    async def get_challenges(self, challenge_ids: Sequence[str]) -> list[ChallengeRecord]:
+        def run() -> list[ChallengeRecord]:
+            found: list[ChallengeRecord] = []
+            ids = list(challenge_ids)
+            for start in range(0, len(ids), _BATCH):
+                batch = ids[start : start + _BATCH]
+                marks = ", ".join("?" * len(batch))
+                rows = self._db.execute(
+                    f"SELECT {_CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
+                    f"WHERE id IN ({marks})",
+                    batch,
+                ).fetchall()
+                found.extend(_challenge(row) for row in rows)
+            return found
+
+        return await self._run(run)
+
     async def finish_challenge(
         self,
         challenge_id: str,
         status: Status,
         decided_at: int,
         device_id: str | None,
-        backoff: BackoffPolicy,
+        policy: FatiguePolicy,
     ) -> FinishOutcome | None:
         def run() -> FinishOutcome | None:
             with self._write() as db:
-                return self._finish(
-                    db, challenge_id, status, decided_at, device_id, backoff=backoff
-                )
+                return self._finish(db, challenge_id, status, decided_at, device_id, policy=policy)
 
         return await self._run(run)
 
     async def expire_due(
-        self, now: int, backoff: BackoffPolicy, limit: int = 500
+        self, now: int, policy: FatiguePolicy, limit: int = 500
     ) -> list[ChallengeRecord]:
         def run() -> list[ChallengeRecord]:
             with self._write() as db:
@@ -523,7 +572,7 @@ class SQLiteStore:
                     "AND expires_at <= ? ORDER BY expires_at LIMIT ?",
                     (now, limit),
                 ).fetchall()
-                return self._expire_stale(db, rows, backoff)
+                return self._expire_stale(db, rows, policy)
 
         return await self._run(run)
 
@@ -539,6 +588,22 @@ class SQLiteStore:
 
         return await self._run(run)
 
+    async def pending_for_users(
+        self, users: Sequence[tuple[str, str]], now: int
+    ) -> list[ChallengeRecord]:
+        wanted = set(users)
+
+        def run() -> list[ChallengeRecord]:
+            # Few challenges are pending at any time: read them all and keep the wanted ones.
+            rows = self._db.execute(
+                f"SELECT {_CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
+                "WHERE status = 'pending' AND expires_at > ? ORDER BY created_at",
+                (now,),
+            ).fetchall()
+            return [c for c in map(_challenge, rows) if (c.rp, c.user) in wanted]
+
+        return await self._run(run)
+
     async def next_expiry(self) -> int | None:
         def run() -> int | None:
             row = self._db.execute(
@@ -551,9 +616,10 @@ class SQLiteStore:
     async def unblock(self, rp: str, user: str) -> None:
         def run() -> None:
             with self._write() as db:
-                db.execute(
-                    "UPDATE users SET blocked = 0 WHERE rp = ? AND user_name = ?", (rp, user)
-                )
+                state = self._user_state(db, rp, user)
+                after = rules.unblocked(state)
+                if after != state:
+                    self._save_user(db, rp, user, after)
 
         await self._run(run)
 
@@ -568,3 +634,9 @@ class SQLiteStore:
                 db.execute("DELETE FROM devices WHERE revoked_at < ?", (before,))
 
         await self._run(run)
+
+
+def _statements(script: str) -> list[str]:
+    """A migration's statements (they hold no `;` of their own); `executescript` would
+    commit the transaction that keeps a migration all or nothing."""
+    return [part.strip() for part in script.split(";") if part.strip()]

@@ -1,21 +1,24 @@
 """What the server keeps, behind one interface: records, outcomes and the `Store` protocol.
 
-The embedded implementation is SQLite (sqlite_store.py). Every operation that must be atomic
-(using an enrollment once, creating a challenge after the fatigue checks, moving a challenge
-from pending to final) is one call here, so an implementation makes it one transaction.
+Two implementations: SQLite in the data folder (sqlite_store.py, the embedded default) and
+PostgreSQL (postgres_store.py, shared by several server nodes). Every operation that must be
+atomic (using an enrollment once, creating a challenge after the fatigue checks, moving a
+challenge from pending to final) is one call here, so an implementation makes it one
+transaction; the rules it applies there are rules.py's, never its own.
+
+A store raises `StoreUnavailable` when the database cannot be reached, and nothing else for
+a lost connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Protocol
 
 from app.push.messages import Status
-
-# Seconds a user waits after `strikes` consecutive bad endings (denied, expired, wrong number).
-BackoffPolicy = Callable[[int], int]
+from app.server.notify import Notifier
+from app.server.rules import CreateKind, FatiguePolicy
 
 
 @dataclass(frozen=True)
@@ -67,18 +70,10 @@ class ChallengeRecord:
     device_id: str | None = None
 
 
-class CreateKind(Enum):
-    CREATED = "created"
-    NO_DEVICE = "no_device"
-    BLOCKED = "blocked"
-    PENDING = "pending"
-    BACKOFF = "backoff"
-
-
 @dataclass(frozen=True)
 class CreateOutcome:
     kind: CreateKind
-    retry_at: int | None = None  # PENDING: its expiry; BACKOFF: when pushes may resume
+    retry_at: int | None = None  # PENDING: its expiry; BACKOFF, TOO_MANY: when to try again
     expired: list[ChallengeRecord] = field(default_factory=list)  # found stale on the way
 
 
@@ -88,8 +83,33 @@ class FinishOutcome:
     challenge: ChallengeRecord
 
 
+@dataclass
+class StoreHealth:
+    """How the database has been answering, for /readyz, metrics and logs."""
+
+    errors: int = 0  # operations that failed because the database could not be reached
+    down: bool = False  # the last operation failed that way
+
+
 class Store(Protocol):
+    health: StoreHealth
+
     async def close(self) -> None: ...
+
+    # the database itself
+    async def ping(self) -> None:
+        """Return when the database answers; `StoreUnavailable` when it does not."""
+        ...
+
+    async def claim_server_key(self, public_key: bytes) -> bytes:
+        """Record `public_key` as the server key if none is recorded; the recorded one."""
+        ...
+
+    async def recorded_server_key(self) -> bytes | None: ...
+
+    def notifier(self, node_id: str) -> Notifier:
+        """How this node hears of what other nodes did (a no-op for a one-process store)."""
+        ...
 
     # relying parties' API keys
     async def add_api_key(self, key_id: str, rp: str, key_hash: bytes, now: int) -> None: ...
@@ -110,21 +130,28 @@ class Store(Protocol):
 
     # challenges and the push-fatigue state of each user
     async def create_challenge(
-        self, challenge: ChallengeRecord, backoff: BackoffPolicy
+        self, challenge: ChallengeRecord, policy: FatiguePolicy
     ) -> CreateOutcome: ...
     async def get_challenge(self, challenge_id: str) -> ChallengeRecord | None: ...
+    async def get_challenges(self, challenge_ids: Sequence[str]) -> list[ChallengeRecord]: ...
     async def finish_challenge(
         self,
         challenge_id: str,
         status: Status,
         decided_at: int,
         device_id: str | None,
-        backoff: BackoffPolicy,
+        policy: FatiguePolicy,
     ) -> FinishOutcome | None: ...
     async def expire_due(
-        self, now: int, backoff: BackoffPolicy, limit: int = 500
+        self, now: int, policy: FatiguePolicy, limit: int = 500
     ) -> list[ChallengeRecord]: ...
     async def pending_challenges(self, rp: str, user: str, now: int) -> list[ChallengeRecord]: ...
+    async def pending_for_users(
+        self, users: Sequence[tuple[str, str]], now: int
+    ) -> list[ChallengeRecord]:
+        """Every unexpired pending challenge of these (rp, user) pairs."""
+        ...
+
     async def next_expiry(self) -> int | None: ...
     async def unblock(self, rp: str, user: str) -> None: ...
     async def prune(self, before: int) -> None: ...

@@ -21,6 +21,12 @@ DEFAULT_ACTION: Final = "Sign in"
 MAX_WAIT: Final = 60
 MAX_EID_LENGTH: Final = 256
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What a prompt must not show: control characters, line and paragraph separators, bidi
+# marks, embeddings, overrides and isolates (they reorder the text around them, so "Sign in
+# from Paris" can be made to read as something else), and lone surrogates.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _DIGITS = re.compile(r"[0-9]+")
 
 JsonBody = dict[str, object]
@@ -67,8 +73,15 @@ def _fields(obj: JsonBody, required: tuple[str, ...], optional: tuple[str, ...] 
 def check_user(value: object, where: str = "`user`") -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_NAME_LENGTH:
         raise bad_request("invalid_field", f"{where} must be a string of 1-256 characters.")
-    if _CONTROL.search(value):
-        raise bad_request("invalid_field", f"{where} must not contain control characters.")
+    return _shown_text(value, where)
+
+
+def _shown_text(value: str, where: str) -> str:
+    """Text a device shows in its prompt (user, action, context): no controls, no bidi."""
+    if _UNSAFE.search(value):
+        raise bad_request(
+            "invalid_field", f"{where} must not contain control or text-direction characters."
+        )
     return value
 
 
@@ -119,7 +132,11 @@ class ChallengeRequest:
 def parse_challenge_request(obj: JsonBody) -> ChallengeRequest:
     _fields(obj, ("user",), ("action", "context", "ttl", "number_matching"))
     user = check_user(obj["user"])
-    action = _text(obj, "action", 1, MAX_TEXT_LENGTH) if "action" in obj else DEFAULT_ACTION
+    action = (
+        _shown_text(_text(obj, "action", 1, MAX_TEXT_LENGTH), "`action`")
+        if "action" in obj
+        else DEFAULT_ACTION
+    )
     raw_context = obj.get("context", {})
     if not isinstance(raw_context, dict):
         raise bad_request("invalid_field", "`context` must be an object.")
@@ -136,7 +153,7 @@ def parse_challenge_request(obj: JsonBody) -> ChallengeRequest:
             raise bad_request(
                 "invalid_field", f"context `{name}` must be a string of at most 200 characters."
             )
-        context[name] = value
+        context[name] = _shown_text(value, f"context `{name}`")
     number_matching = obj.get("number_matching", True)
     if not isinstance(number_matching, bool):
         raise bad_request("invalid_field", "`number_matching` must be true or false.")

@@ -2,6 +2,12 @@
 
 Close codes: 4401 bad, unknown or late auth; 4403 revoked device; 1009 a message over
 64 KiB (aiohttp's reader enforces it); 1003 a binary message; 1001 a peer silent after a ping.
+
+Upgrades that carry an `Origin` header come from a web page (browsers always send one, the
+app and the CLI never do) and are refused: no site may drive a device's socket. Failed auths
+never lock an address out: they are counted per (address, device) and per address, and an
+address over its budget only gets its hello later, so a device with a valid signature behind
+a noisy NAT still connects.
 """
 
 from __future__ import annotations
@@ -9,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,7 +23,8 @@ from aiohttp import WSMsgType, web
 from app.server.config import Limits
 from app.server.errors import ApiError, too_many
 from app.server.hub import Connection
-from app.server.ratelimit import ConnectionCounts, TokenBuckets
+from app.server.ratelimit import ConnectionCounts, FailureCounts
+from app.server.request_context import request_limit_key
 from app.server.service import CLOSE_AUTH_FAILED, AuthRefused, PushService
 from app.server.stats import ServerStats
 
@@ -41,17 +47,20 @@ class DeviceSockets:
     limits: Limits
     stats: ServerStats
     counts: ConnectionCounts = field(init=False)
-    failed_auths: TokenBuckets = field(init=False)
+    failed_auths: FailureCounts = field(init=False)
     sockets: set[web.WebSocketResponse] = field(default_factory=set)
+    slowed_handshakes: int = 0  # hellos held back because the address was over its budget
 
     def __post_init__(self) -> None:
         self.counts = ConnectionCounts(self.limits.sockets_per_ip)
-        self.failed_auths = TokenBuckets(
-            self.limits.failed_auth_burst, self.limits.failed_auths_per_second
+        self.failed_auths = FailureCounts(
+            self.limits.subject_failure_burst,
+            self.limits.subject_failures_per_second,
+            self.limits.failed_auth_burst,
+            self.limits.failed_auths_per_second,
         )
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        address = request.remote or "unknown"
         ws = web.WebSocketResponse(
             max_msg_size=self.limits.max_message_bytes + 1,  # aiohttp refuses size >= limit
             autoping=False,
@@ -62,13 +71,13 @@ class DeviceSockets:
             raise ApiError(
                 400, "not_websocket", "This is the device websocket; open it as a websocket."
             )
-        wait = self.failed_auths.retry_after(address)
-        if wait > 0:
-            raise too_many(
-                "too_many_failed_auths",
-                "Too many failed device authentications from this address.",
-                math.ceil(wait),
+        if "Origin" in request.headers:
+            raise ApiError(
+                403,
+                "browser_origin",
+                "The device websocket is for the Keyfob app, not for web pages.",
             )
+        address = request_limit_key(request)
         if not self.counts.try_open(address):
             raise too_many(
                 "too_many_connections",
@@ -76,6 +85,11 @@ class DeviceSockets:
                 FULL_RETRY_AFTER,
             )
         try:
+            wait = self.failed_auths.address_delay(address)
+            if wait > 0:
+                # Unauthenticated noise from this address: slow it down, refuse nobody.
+                self.slowed_handshakes += 1
+                await asyncio.sleep(min(wait, self.limits.slowdown_cap))
             await ws.prepare(request)
             self.sockets.add(ws)
             await self._session(ws, address)
@@ -102,7 +116,7 @@ class DeviceSockets:
                     raise TimeoutError
                 msg = await ws.receive(timeout=remaining)
             except TimeoutError:
-                self.failed_auths.take(address)
+                self.failed_auths.failed(address)
                 await ws.close(code=CLOSE_AUTH_FAILED, message=b"auth timeout")
                 return None
             if msg.type is WSMsgType.TEXT:
@@ -110,7 +124,7 @@ class DeviceSockets:
             if msg.type is WSMsgType.PING:
                 await ws.pong(msg.data)
             elif msg.type is WSMsgType.BINARY:
-                self.failed_auths.take(address)
+                self.failed_auths.failed(address)
                 await ws.close(code=CLOSE_AUTH_FAILED, message=b"expected auth")
                 return None
             elif msg.type is not WSMsgType.PONG:
@@ -126,7 +140,7 @@ class DeviceSockets:
             device = await self.service.authenticate_device(raw, nonce)
         except AuthRefused as refused:
             if refused.failed:
-                self.failed_auths.take(address)
+                self.failed_auths.failed(address, refused.device_id)
             log.info("device socket from %s refused: %s", address, refused.reason)
             await ws.close(code=refused.code, message=refused.reason.encode())
             return

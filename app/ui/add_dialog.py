@@ -587,9 +587,7 @@ class AddDialog(QDialog):
 
     def _update_batches(self) -> None:
         lines = []
-        for batch in self.harvest.batches.values():
-            if batch.size <= 1:
-                continue
+        for batch in self.harvest.progress.exports:
             if batch.complete:
                 lines.append(
                     self.tr("Google Authenticator export: all %1 QR codes read.").replace(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from app.core.account import Account
 from app.core.errors import KeyfobError
 from app.core.migration import parse_migration
+from app.core.migration_progress import ExportProgress, MigrationProgress
 from app.core.uri import parse_otpauth
 
 OTPAUTH = "otpauth://"
@@ -37,22 +38,6 @@ class PushFound:
     user: str
     server: str
     eid: str
-
-
-@dataclass
-class Batches:
-    """The QR codes read of one Google Authenticator export."""
-
-    size: int
-    read: set[int] = field(default_factory=set)
-
-    @property
-    def complete(self) -> bool:
-        return len(self.read) >= self.size
-
-    def missing(self) -> list[int]:
-        """1-based numbers of the QR codes not read yet."""
-        return [i + 1 for i in range(self.size) if i not in self.read]
 
 
 @dataclass
@@ -80,7 +65,7 @@ class Harvest:
         self._is_known = is_known
         self.found: list[Found] = []
         self.push_found: list[PushFound] = []
-        self.batches: dict[int, Batches] = {}
+        self.progress = MigrationProgress()  # the QR codes read of each Google export
         self._identities: set[tuple[bytes, str, str]] = set()
 
     def take_texts(self, texts: Iterable[str]) -> TakeResult:
@@ -106,9 +91,7 @@ class Harvest:
         try:
             if lowered.startswith(MIGRATION):
                 batch = parse_migration(stripped)
-                progress = self.batches.setdefault(batch.batch_id, Batches(batch.batch_size))
-                progress.size = max(progress.size, batch.batch_size)
-                progress.read.add(batch.batch_index)
+                self.progress.add(batch)  # a repeated code's accounts are repeats below
                 accounts = batch.accounts
             elif lowered.startswith(OTPAUTH):
                 accounts = [parse_otpauth(stripped)]
@@ -143,5 +126,5 @@ class Harvest:
         self.push_found.append(found)
         result.push.append(found)
 
-    def incomplete_batches(self) -> list[Batches]:
-        return [b for b in self.batches.values() if not b.complete]
+    def incomplete_batches(self) -> list[ExportProgress]:
+        return self.progress.incomplete()

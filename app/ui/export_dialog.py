@@ -69,11 +69,11 @@ _HELP = {
         "Aegis's format without encryption, for apps that read Aegis files but not its "
         "encryption (Ente Auth, 2FAS, Stratum…)."
     ),
-    "uris": (
+    "otpauth": (
         "One otpauth:// link a line: a text file most authenticator apps and password "
         "managers import."
     ),
-    "google-qr": (
+    "googleauth": (
         "A folder of QR code pictures that Google Authenticator scans (Transfer accounts ▸ "
         "Import accounts). To scan them straight from the screen, use Transfer to phone "
         "instead."
@@ -87,8 +87,8 @@ _NAMES = {
     "keyfob": "keyfob-export-{date}.json",
     "aegis": "aegis-backup-{date}.json",
     "aegis-plain": "aegis-export-plain-{date}.json",
-    "uris": "keyfob-otpauth-{date}.txt",
-    "google-qr": "keyfob-google-qr-{date}",
+    "otpauth": "keyfob-otpauth-{date}.txt",
+    "googleauth": "keyfob-google-qr-{date}",
     "html": "keyfob-paper-backup-{date}.html",
 }
 
@@ -344,7 +344,7 @@ class ExportDialog(QDialog):
     def _plaintext_text(self, name: str) -> str:
         what = (
             self.tr("These pictures are not encrypted.")
-            if name == "google-qr"
+            if name == "googleauth"
             else self.tr("This page is not encrypted.")
             if name == "html"
             else self.tr("This file is not encrypted.")

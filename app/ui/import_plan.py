@@ -7,31 +7,35 @@ import is all or nothing, and a cancelled wizard leaves the vault as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from enum import Enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.account import Account, new_uuid
+from app.core.account import Account
 from app.formats.labels import entry_hint, shown
-from app.formats.sources import QR_TEXT_NAME, READ_LIMIT, is_image
+from app.formats.sources import SourceError, SourceProblem, gather, importer_for, is_export_file
 from app.ui.errors import UiError
+from app.vault.account_edits import AdditionPlanner, Disposition, store_new
 
 if TYPE_CHECKING:
     from app.formats.base import EntryProblem, Importer, ImportResult
     from app.vault.content import VaultContent
 
+# How the preview marks each account: new, already in the vault (DUPLICATE), or the same as
+# one earlier in the file (REPEATED). The vault's planner decides, as it does when adding.
+EntryState = Disposition
+
 
 class ImportReadError(UiError):
-    """The chosen files cannot be imported (unreadable, no QR code, unknown format)."""
+    """The chosen files cannot be taken together (the wizard imports one export at a time)."""
 
 
 @dataclass(frozen=True)
 class LoadedFile:
     """The chosen files, read and recognised, not yet decrypted or converted."""
 
-    name: str  # what the wizard calls it: a file name, or "3 QR code images"
+    name: str  # what the wizard calls it: a file name, or "QR codes in 3 images"
     data: bytes = field(repr=False)
     importer: Importer
     encrypted: bool
@@ -41,12 +45,6 @@ class LoadedFile:
         """ "Aegis Authenticator (encrypted)": the format as people are shown it."""
         title = self.importer.title
         return f"{title} (encrypted)" if self.encrypted else title
-
-
-class EntryState(Enum):
-    NEW = "new"
-    DUPLICATE = "duplicate"  # same secret, issuer and name as an account in the vault
-    REPEATED = "repeated"  # the same account appears earlier in the file
 
 
 @dataclass(frozen=True)
@@ -80,93 +78,45 @@ class ImportOutcome:
     skipped: int
 
 
-def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as file:
-            return file.read(READ_LIMIT)
-    except IsADirectoryError:
-        raise ImportReadError(f"{path.name} is a folder: choose the export file in it") from None
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise ImportReadError(f"cannot read {path.name}: {reason}") from None
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with path.open("rb") as file:
-            return file.read(16)
-    except OSError:
-        return b""
-
-
 def claimed_export(paths: Sequence[Path]) -> bool:
     """True when `paths` is one file (not an image) that an importer recognises.
 
     For a drop on the main window: images go to the add window, exports to the wizard.
     """
-    if len(paths) != 1 or not paths[0].is_file() or is_image(_head(paths[0])):
-        return False
-    from app.formats import registry
+    return len(paths) == 1 and is_export_file(paths[0])
 
-    try:
-        data = _read(paths[0])
-    except ImportReadError:
-        return False
-    return bool(registry.claimants(data, paths[0].name))
+
+def _read_qr(data: bytes) -> list[str]:
+    from app.qr.decode import decode_image_bytes  # zxing loads only when images come
+
+    return decode_image_bytes(data)
 
 
 def load_files(paths: Sequence[Path]) -> LoadedFile:
-    """Read and recognise the chosen files: one export file, or QR code images.
+    """Read and recognise the chosen files: one export file, or QR code images (read
+    together, so a Google Authenticator export's batches are checked as a whole).
 
-    The QR codes of a Google Authenticator transfer span several images: they are read
-    together, so its batches are checked as a whole ("QR 2 of 3 missing").
+    Raises ImportReadError or SourceError (app.formats.sources).
     """
-    from app.formats import registry
-    from app.formats.errors import ImportFormatError
-
     if not paths:
         raise ImportReadError("choose a file to import")
-    files = [(path, _read(path)) for path in paths]
-    images = [(path, data) for path, data in files if is_image(data)]
-    if len(images) != len(files) and len(files) > 1:
+    sources = gather(paths, None, _read_qr)
+    if len(sources) > 1:
         raise ImportReadError(
             "choose one export file at a time (several files only for QR code images)"
         )
-    if images:
-        texts = _qr_texts(images)
-        data = "\n".join(texts).encode("utf-8", "replace")
-        filename = QR_TEXT_NAME
-        name = paths[0].name if len(paths) == 1 else f"{len(paths)} QR code images"
-    else:
-        data, filename, name = files[0][1], paths[0].name, paths[0].name
+    source = sources[0]
     try:
-        importer = registry.detect(data, filename)
-    except ImportFormatError as error:
-        if images:
-            raise ImportReadError(
+        importer = importer_for(source)
+    except SourceError as error:
+        if source.images and error.problem is SourceProblem.UNKNOWN_FORMAT:
+            raise SourceError(
                 "the QR codes are not an export Keyfob knows: to add a single account's "
-                "QR code, use Add ▸ Image file instead"
+                "QR code, use Add ▸ Image file instead",
+                error.problem,
             ) from None
-        raise ImportReadError(f"{name}: {error}") from None
-    return LoadedFile(name, data, importer, importer.needs_password(data))
-
-
-def _qr_texts(images: Sequence[tuple[Path, bytes]]) -> list[str]:
-    from app.qr.decode import decode_image_bytes
-    from app.qr.errors import QrError
-
-    texts: list[str] = []
-    for path, data in images:
-        try:
-            found = decode_image_bytes(data)
-        except QrError as error:
-            raise ImportReadError(f"{path.name}: {error}") from None
-        if not found:
-            raise ImportReadError(
-                f"no QR code found in {path.name}: make sure the whole code is in the picture"
-            )
-        texts += [text for text in found if text not in texts]
-    return texts
+        raise
+    return LoadedFile(source.name, source.data, importer, importer.needs_password(source.data))
 
 
 def read_loaded(loaded: LoadedFile, password: str | None) -> ImportResult:
@@ -174,20 +124,14 @@ def read_loaded(loaded: LoadedFile, password: str | None) -> ImportResult:
     return loaded.importer.read(loaded.data, password)
 
 
-def make_preview(result: ImportResult, known: set[tuple[bytes, str, str]]) -> Preview:
-    """Each account marked new, already in the vault, or repeated within the file."""
-    seen: set[tuple[bytes, str, str]] = set()
-    entries = []
-    for account in result.accounts:
-        identity = account.identity()
-        if identity in known:
-            state = EntryState.DUPLICATE
-        elif identity in seen:
-            state = EntryState.REPEATED
-        else:
-            state = EntryState.NEW
-        seen.add(identity)
-        entries.append(PreviewEntry(account, state))
+def make_preview(result: ImportResult, existing: Iterable[Account]) -> Preview:
+    """Each account marked new, already in `existing` (the vault's accounts), or repeated
+    within the file."""
+    planned = AdditionPlanner(existing).plan(result.accounts)
+    entries = [
+        PreviewEntry(account, plan.disposition)
+        for account, plan in zip(result.accounts, planned, strict=True)
+    ]
     return Preview(entries, unusable(result.problems))
 
 
@@ -207,24 +151,7 @@ def unusable(problems: Sequence[EntryProblem]) -> list[Unusable]:
 
 def add_chosen(content: VaultContent, chosen: Sequence[Account]) -> ImportOutcome:
     """Add `chosen` to `content` (inside `Vault.modify`): duplicates are checked again, as
-    the vault may have changed since the preview; a uuid already taken gets a new one; new
-    group names join the group list."""
-    seen = {account.identity() for account in content.accounts}
-    uuids = {account.uuid for account in content.accounts}
-    known_groups = set(content.groups)
-    added: list[Account] = []
-    skipped = 0
-    for account in chosen:
-        if account.identity() in seen:
-            skipped += 1
-            continue
-        stored = replace(account, uuid=new_uuid()) if account.uuid in uuids else account
-        seen.add(stored.identity())
-        uuids.add(stored.uuid)
-        added.append(stored)
-        for group in stored.groups:
-            if group not in known_groups:
-                known_groups.add(group)
-                content.groups.append(group)
-    content.accounts.extend(added)
-    return ImportOutcome(added, skipped)
+    the vault may have changed since the preview."""
+    result = AdditionPlanner(content.accounts).sort(chosen)
+    store_new(content, result.added)
+    return ImportOutcome(result.added, len(result.duplicates))

@@ -423,8 +423,7 @@ class ImportWizard(QDialog):
     def _read_done(self, result: ImportResult) -> None:
         self._set_busy(False)
         self.password.clear()
-        known = {account.identity() for account in self.vault.content.accounts}
-        preview = make_preview(result, known)
+        preview = make_preview(result, self.vault.content.accounts)
         self.preview = preview
         self._fill_list(preview)
         loaded = self.loaded

@@ -1,15 +1,15 @@
 """The main window: search, the account list, copying codes, and every change to accounts.
 
-All writes go through `Vault.modify` (or its helpers), which re-reads the file under the OS
-lock, so a change made meanwhile by the CLI is kept. The list is rebuilt from the vault's
-content after each write and after the file watcher notices another program's save.
+Every change is one of the vault's account edits (app.vault.account_edits, the same the CLI
+makes), applied through `AccountEditor`, which re-reads the file under the OS lock, so a change
+made meanwhile by the CLI is kept. The list is rebuilt from the vault's content after each
+write and after the file watcher notices another program's save.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -56,6 +56,13 @@ from app.ui.resources import app_icon, icon
 from app.ui.screen import ScreenSource
 from app.ui.settings import Settings, SortMode
 from app.ui.widgets import Toast, heading, message_box, muted
+from app.vault.account_edits import (
+    advance_hotp,
+    edit_account,
+    remove_account,
+    set_sort_positions,
+)
+from app.vault.editor import AccountEditor
 
 if TYPE_CHECKING:
     from app.ui.backups_dialog import BackupsDialog
@@ -140,7 +147,7 @@ class MainWindow(QMainWindow):
         self.camera_check = camera_check
         self.tray_available = False
         self.kdf: KdfParams | None = None  # a new password's KDF cost; None: the default
-        self._touched: dict[str, int] = {}  # last-used times not saved yet
+        self.editor = AccountEditor(vault)  # every change to the accounts goes through it
         self._revealed: dict[str, float] = {}
         self._add_dialog: AddDialog | None = None
         self.setWindowTitle(self.tr("Keyfob"))
@@ -483,12 +490,7 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         """Show the vault's content (after a write, or another program's save)."""
         content = self.vault.content
-        accounts = content.accounts
-        if self._touched:
-            accounts = [
-                replace(a, last_used=self._touched[a.uuid]) if a.uuid in self._touched else a
-                for a in accounts
-            ]
+        accounts = self.editor.shown(content.accounts)
         current = self.selected_account()
         scroll = self.view.verticalScrollBar().value()
         self.model.set_accounts(accounts)
@@ -633,7 +635,7 @@ class MainWindow(QMainWindow):
             self.cache.next_code(account, self.clock.now()) if next_code else self.code_of(account)
         )
         self.clipboard.copy(text)
-        self._touched[account.uuid] = int(time.time())
+        self.editor.note_use(account.uuid)
         if self.display.hide_codes:
             self._revealed[account.uuid] = time.monotonic() + REVEAL_SECONDS
             self.view.viewport().update()
@@ -667,17 +669,7 @@ class MainWindow(QMainWindow):
         if account is None or account.type is not OtpType.HOTP:
             return
         uuid = account.uuid
-
-        def advance(content: VaultContent) -> Account | None:
-            position = content.index_of(uuid)
-            if position is None:
-                return None
-            stored = content.accounts[position]
-            updated = replace(stored, counter=stored.counter + 1, updated=int(time.time()))
-            content.accounts[position] = updated
-            return updated
-
-        updated = self.write(advance)
+        updated = self.write(lambda content: advance_hotp(content, uuid))
         if updated is not None:
             self.copy_account(updated)
 
@@ -687,17 +679,10 @@ class MainWindow(QMainWindow):
     # --- writing ---------------------------------------------------------------------------
 
     def write(self, change: Callable[[VaultContent], T]) -> T | None:
-        """Apply `change` through the vault (with pending last-used times); reload the list."""
-        touched, self._touched = self._touched, {}
-
-        def apply(content: VaultContent) -> T:
-            _apply_last_used(content, touched)
-            return change(content)
-
+        """Apply `change` through the editor (with pending last-used times); reload the list."""
         try:
-            result = self.vault.modify(apply)
+            result = self.editor.write(change)
         except KeyfobError as error:
-            self._touched = {**touched, **self._touched}
             self.show_problem(self.tr("The change was not saved."), str(error))
             self.reload()
             return None
@@ -706,7 +691,7 @@ class MainWindow(QMainWindow):
 
     def save_pending(self) -> None:
         """Save last-used times (kept in memory so copying a code does not write the file)."""
-        if self._touched and not self.vault.is_locked:
+        if self.editor.has_pending and not self.vault.is_locked:
             self.write(lambda content: None)
 
     def show_problem(self, text: str, details: str = "") -> QMessageBox:
@@ -719,7 +704,7 @@ class MainWindow(QMainWindow):
 
     def add_accounts(self, accounts: list[Account]) -> None:
         try:
-            result = self.vault.add_accounts(accounts)
+            result = self.editor.add(accounts)
         except KeyfobError as error:
             self.show_problem(self.tr("The accounts were not added."), str(error))
             return
@@ -744,30 +729,13 @@ class MainWindow(QMainWindow):
                 self._select_row(row)
 
     def update_fields(self, uuid: str, **changes: Any) -> bool:
-        def change(content: VaultContent) -> bool:
-            position = content.index_of(uuid)
-            if position is None:
-                return False
-            updated = replace(content.accounts[position], **changes, updated=int(time.time()))
-            content.accounts[position] = updated
-            for name in updated.groups:
-                if name not in content.groups:
-                    content.groups.append(name)
-            return True
-
-        done = self.write(change)
+        done = self.write(lambda content: edit_account(content, uuid, changes) is not None)
         if done is False:
             self.show_problem(self.tr("That account is no longer in the vault."))
         return bool(done)
 
     def _save_order(self, positions: dict[str, int]) -> None:
-        def change(content: VaultContent) -> None:
-            for i, account in enumerate(content.accounts):
-                position = positions.get(account.uuid)
-                if position is not None and position != account.sort_position:
-                    content.accounts[i] = replace(account, sort_position=position)
-
-        self.write(change)
+        self.write(lambda content: set_sort_positions(content, positions))
 
     # --- organising ------------------------------------------------------------------------
 
@@ -841,14 +809,7 @@ class MainWindow(QMainWindow):
         return box
 
     def _delete(self, uuid: str) -> None:
-        def change(content: VaultContent) -> bool:
-            position = content.index_of(uuid)
-            if position is None:
-                return False
-            del content.accounts[position]
-            return True
-
-        if self.write(change):
+        if self.write(lambda content: remove_account(content, uuid) is not None):
             self.toast.show_message(self.tr("Account deleted."))
 
     # --- secrets behind the password -------------------------------------------------------
@@ -1063,7 +1024,7 @@ class MainWindow(QMainWindow):
 
     def open_change_password(self) -> ChangePasswordDialog:
         from app.ui.change_password import ChangePasswordDialog
-        from app.ui.extra_backup import copies_of_vault
+        from app.vault.extra_backup import copies_of_vault
 
         vault, folder = self.vault, self.extra_backup.folder
         dialog = ChangePasswordDialog(
@@ -1158,12 +1119,3 @@ class MainWindow(QMainWindow):
             for child in self.findChildren(QWidget):
                 if child.isWindow() and child.isVisible():
                     child.close()
-
-
-def _apply_last_used(content: VaultContent, touched: dict[str, int]) -> None:
-    if not touched:
-        return
-    for i, account in enumerate(content.accounts):
-        when = touched.get(account.uuid)
-        if when is not None and (account.last_used or 0) < when:
-            content.accounts[i] = replace(account, last_used=when)

@@ -7,12 +7,17 @@ a successful `ready`). QtWebSockets is imported when the first socket opens, so 
 without push enrollments never loads it.
 
 Keepalive: the server pings every 20 s and Qt answers its pings by itself; we ping too, and
-a server that has not said anything (no message, no pong) for a whole ping interval after
-our ping is dropped: at most 40 s of silence, as the protocol asks.
+the session's Heartbeat (shared with the CLI) says when: a server that has said nothing (no
+message, no pong) for 20 s after our ping is dropped, as the protocol asks.
+
+Before opening, the enrollment's websocket address is checked again (same host as its
+server, ws:// only on this computer): enrollments stored before that check existed must not
+send the device's socket elsewhere either.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,13 +26,15 @@ from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 
-from app.push.enrollment import PushEnrollment
+from app.push.enrollment import PushEnrollment, check_ws_url
+from app.push.errors import PushUriError
 from app.push.messages import MAX_MESSAGE_BYTES, Decision
 from app.push.session import (
     Action,
     Backoff,
     Connected,
     DeviceSession,
+    Heartbeat,
     Outgoing,
     ProtocolViolation,
 )
@@ -106,15 +113,16 @@ class PushConnection(QObject):
         self._running = False
         self._socket: QWebSocket | None = None
         self._lost_socket: QWebSocket | None = None
-        self._last_rx = 0.0
-        self._ping_sent: float | None = None
+        self._heartbeat = Heartbeat(
+            self.options.ping_interval_ms / 1000, self.options.ping_timeout_ms / 1000
+        )
         self._ending_reason = ""
 
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._open)
         self._ping = QTimer(self)
-        self._ping.setInterval(self.options.ping_interval_ms)
+        self._ping.setSingleShot(True)
         self._ping.timeout.connect(self._keepalive)
         self._handshake = QTimer(self)
         self._handshake.setSingleShot(True)
@@ -132,7 +140,7 @@ class PushConnection(QObject):
     @property
     def last_heard(self) -> float:
         """time.monotonic() when the server last said something (a message or a pong)."""
-        return self._last_rx
+        return self._heartbeat.last_heard
 
     @property
     def retrying(self) -> bool:
@@ -169,7 +177,6 @@ class PushConnection(QObject):
     def _stop_timers(self) -> None:
         self._ping.stop()
         self._handshake.stop()
-        self._ping_sent = None
 
     def _set_status(self, status: ConnectionStatus) -> None:
         if status != self.status:
@@ -178,6 +185,12 @@ class PushConnection(QObject):
 
     def _open(self) -> None:
         if not self._running or self._socket is not None:
+            return
+        try:
+            check_ws_url(self.enrollment.url, self.enrollment.ws_url)
+        except PushUriError as error:
+            self._running = False
+            self._set_status(ConnectionStatus(ConnectionState.OFFLINE, detail=str(error)))
             return
         from PySide6.QtWebSockets import QWebSocket
 
@@ -200,19 +213,18 @@ class PushConnection(QObject):
     def _opened(self, socket: QWebSocket) -> None:
         if socket is not self._socket:
             return
-        self._last_rx = time.monotonic()
-        self._ping_sent = None
-        self._ping.start()
+        self._heartbeat.start(time.monotonic())
+        self._schedule_keepalive()
         self._act(socket, self.session.on_open())
 
     def _heard(self, socket: QWebSocket) -> None:
         if socket is self._socket:
-            self._last_rx = time.monotonic()
+            self._heartbeat.heard(time.monotonic())
 
     def _received(self, socket: QWebSocket, text: str) -> None:
         if socket is not self._socket:
             return
-        self._last_rx = time.monotonic()
+        self._heartbeat.heard(time.monotonic())
         self._act(socket, self.session.on_message(text, int(self._now())))
 
     def _binary(self, socket: QWebSocket) -> None:
@@ -300,24 +312,23 @@ class PushConnection(QObject):
 
     # --- timers ----------------------------------------------------------------------------
 
+    def _schedule_keepalive(self) -> None:
+        wait = self._heartbeat.next_due() - time.monotonic()
+        self._ping.start(max(1, math.ceil(wait * 1000)))
+
     def _keepalive(self) -> None:
         socket = self._socket
         if socket is None:
             return
-        now = time.monotonic()
-        sent = self._ping_sent
-        if (
-            sent is not None
-            and self._last_rx < sent
-            and (now - sent) * 1000 >= self.options.ping_timeout_ms * 0.95
-        ):
+        due = self._heartbeat.tick(time.monotonic())
+        if due == "drop":
             self._ending_reason = self.tr("The server stopped answering.")
             socket.abort()
             self._lost(socket)
             return
-        if sent is None or self._last_rx >= sent:
-            self._ping_sent = now
+        if due == "ping":
             socket.ping(b"")
+        self._schedule_keepalive()
 
     def _handshake_timed_out(self) -> None:
         socket = self._socket

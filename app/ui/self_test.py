@@ -55,6 +55,7 @@ def run_self_test() -> int:
     from app.ui.main import make_application
     from app.ui.settings import Settings
     from app.vault.kdf import KdfParams
+    from app.vault.preferences import Preferences
     from app.vault.store import Vault
 
     for module in _LATER_MODULES:
@@ -69,7 +70,7 @@ def run_self_test() -> int:
         kdf = KdfParams.for_tests()
         Vault.create(vault_path, password, kdf=kdf).add_accounts([_SAMPLE])
         store = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        settings = Settings(store)
+        settings = Settings(store, preferences=Preferences(Path(folder)))
         controller = Controller(
             vault_path, settings, kdf=kdf, camera_check=lambda: False, watch_session=False
         )

@@ -1,20 +1,28 @@
-"""The user's preferences, kept in QSettings (organisation "Keyfob", application "Keyfob").
+"""The user's preferences, typed, with a signal when one changes.
 
-Nothing secret is stored here: no account names, no codes, no password. Tests point QSettings
-at a temporary folder (QSettings.setPath) so they never read or change the user's file.
+The preferences live in the Qt-free preferences file (app.vault.preferences), which the CLI
+reads too; QSettings (organisation "Keyfob", application "Keyfob") keeps only window state.
+Preferences an older Keyfob kept in QSettings move into the file once, at the first start.
+Nothing secret is stored in either: no account names, no codes, no password. Tests point both
+at temporary folders ($KEYFOB_CONFIG_DIR, QSettings.setPath) so they never touch the user's.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+
+from app.vault.preferences import MAX_TIME_OFFSET, TIME_OFFSET, Preferences, PreferencesError
 
 ORGANISATION = "Keyfob"
 APPLICATION = "Keyfob"
 
 E = TypeVar("E", bound=StrEnum)
+_log = logging.getLogger(__name__)
 
 
 class Theme(StrEnum):
@@ -42,7 +50,7 @@ _DEFAULTS: dict[str, tuple[Any, type]] = {
     "display/group": ("", str),
     "tray/enabled": (True, bool),
     "tray/close_to_tray": (False, bool),
-    "time/offset_seconds": (0.0, float),
+    TIME_OFFSET: (0.0, float),
     "time/check_url": ("", str),
     "backup/extra_folder": ("", str),
     "backup/extra_copies": (10, int),
@@ -51,33 +59,44 @@ _DEFAULTS: dict[str, tuple[Any, type]] = {
 MAX_AUTO_LOCK_MINUTES = 24 * 60
 MAX_CLIPBOARD_SECONDS = 3600
 MAX_NEXT_CODE_SECONDS = 30
-MAX_TIME_OFFSET = 24 * 3600.0
 MAX_EXTRA_COPIES = 100
 
 
 class Settings(QObject):
-    """Typed access to the preferences; `changed(key)` tells the windows to follow."""
+    """Typed access to the preferences; `changed(key)` tells the windows to follow.
+
+    `store` keeps the window state; `preferences` the rest (default: the user's file).
+    """
 
     changed = Signal(str)
 
-    def __init__(self, store: QSettings | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: QSettings | None = None,
+        parent: QObject | None = None,
+        *,
+        preferences: Preferences | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store if store is not None else QSettings(ORGANISATION, APPLICATION)
+        self._preferences = preferences if preferences is not None else Preferences.default()
+        if self._preferences.problem:
+            _log.warning("%s", self._preferences.problem)
+        _move_preferences(self._store, self._preferences)
 
     # --- generic ---------------------------------------------------------------------------
 
     def _get(self, key: str) -> Any:
         default, kind = _DEFAULTS[key]
-        try:
-            value = self._store.value(key, default, type=kind)
-        except (TypeError, ValueError):
-            return default
-        return default if value is None else value
+        return self._preferences.value(key, default, kind)
 
     def _set(self, key: str, value: Any) -> None:
         if self._get(key) == value:
             return
-        self._store.setValue(key, value)
+        # A preference that cannot be saved still holds until the app quits: the window
+        # follows the change the user just made rather than refusing it.
+        with contextlib.suppress(PreferencesError):  # logged by Preferences
+            self._preferences.set_value(key, value)
         self.changed.emit(key)
 
     def _number(self, key: str, low: int, high: int) -> int:
@@ -91,7 +110,7 @@ class Settings(QObject):
             return kind(_DEFAULTS[key][0])
 
     def sync(self) -> None:
-        self._store.sync()
+        self._store.sync()  # the preferences file is written at each change already
 
     # --- security --------------------------------------------------------------------------
 
@@ -186,14 +205,11 @@ class Settings(QObject):
     @property
     def time_offset(self) -> float:
         """Seconds added to the system clock for every code (the manual correction)."""
-        value = self._get("time/offset_seconds")
-        if not isinstance(value, float) or not -MAX_TIME_OFFSET <= value <= MAX_TIME_OFFSET:
-            return 0.0
-        return value
+        return self._preferences.time_offset
 
     @time_offset.setter
     def time_offset(self, value: float) -> None:
-        self._set("time/offset_seconds", max(-MAX_TIME_OFFSET, min(MAX_TIME_OFFSET, float(value))))
+        self._set(TIME_OFFSET, max(-MAX_TIME_OFFSET, min(MAX_TIME_OFFSET, float(value))))
 
     @property
     def time_check_url(self) -> str:
@@ -233,3 +249,31 @@ class Settings(QObject):
 
     def set_geometry(self, window: str, value: QByteArray) -> None:
         self._store.setValue(f"windows/{window}", value)
+
+
+def _move_preferences(store: QSettings, preferences: Preferences) -> None:
+    """Move the preferences an older Keyfob kept in QSettings into the preferences file, once.
+
+    Only while the file does not exist yet; once it does, it is the truth, and what QSettings
+    still holds is dropped. If the file cannot be written, QSettings keeps them for next time.
+    """
+    keys = [key for key in _DEFAULTS if store.contains(key)]
+    if not keys:
+        return
+    if not preferences.exists:
+        values: dict[str, bool | int | float | str] = {}
+        for key in keys:
+            default, kind = _DEFAULTS[key]
+            try:
+                value = store.value(key, default, type=kind)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(value, kind):
+                values[key] = cast("bool | int | float | str", value)
+        try:
+            preferences.update(values)
+        except PreferencesError:
+            return  # logged; QSettings keeps them, and the next start tries again
+    for key in keys:
+        store.remove(key)
+    store.sync()

@@ -28,11 +28,11 @@ from app.ui.settings import (
     MAX_AUTO_LOCK_MINUTES,
     MAX_CLIPBOARD_SECONDS,
     MAX_NEXT_CODE_SECONDS,
-    MAX_TIME_OFFSET,
     Settings,
     Theme,
 )
 from app.ui.widgets import error_colour, muted, plain_label
+from app.vault.preferences import MAX_TIME_OFFSET
 
 if TYPE_CHECKING:
     from app.ui.extra_backup import ExtraBackup

@@ -1,7 +1,8 @@
 """The encrypted vault file: format, KDF + AEAD, atomic save, backups, locking.
 
 Use `Vault.create` / `Vault.open`, read `vault.content`, and change it through
-`vault.modify(...)` (or the add/update/remove helpers). The format is in FORMAT.md.
+`vault.modify(...)` with the changes in account_edits (or the add/update/remove helpers).
+The format is in FORMAT.md.
 """
 
 # The names below load on first use (PEP 562): the desktop app imports app.vault.paths before
@@ -9,6 +10,7 @@ Use `Vault.create` / `Vault.open`, read `vault.content`, and change it through
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from app.vault.account_edits import AddResult
     from app.vault.backups import (
         BACKUPS_KEPT,
         BackupInfo,
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     )
     from app.vault.kdf import KdfParams, derive_key
     from app.vault.paths import default_vault_path, resolve_vault_path
-    from app.vault.store import AddResult, Vault
+    from app.vault.store import Vault
 
 _HOMES = {
     "app.vault.backups": [
@@ -58,7 +60,8 @@ _HOMES = {
     ],
     "app.vault.kdf": ["KdfParams", "derive_key"],
     "app.vault.paths": ["default_vault_path", "resolve_vault_path"],
-    "app.vault.store": ["AddResult", "Vault"],
+    "app.vault.account_edits": ["AddResult"],
+    "app.vault.store": ["Vault"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 

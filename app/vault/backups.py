@@ -16,27 +16,23 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.files import atomic_write, fsync_dir, temp_prefix
 from app.vault.content import VaultContent, decode_content
 from app.vault.envelope import Envelope, decrypt, parse, seal, unwrap_with_password
 from app.vault.errors import VaultError, VaultFormatError
 from app.vault.fileio import (
-    atomic_write,
-    fsync_dir,
     io_error,
     make_private_dir,
     read_existing,
     read_file,
     real_path,
     sweep_temp_files,
-    temp_prefix,
     write_lock,
 )
 
@@ -136,19 +132,10 @@ def _link_or_copy(source: Path, target: Path) -> None:
         raise
     except OSError:
         pass  # no hard links here: copy the bytes instead
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=_COPY_PREFIX, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as temp, open(source, "rb") as original:
-            shutil.copyfileobj(original, temp)
-            temp.flush()
-            os.fsync(temp.fileno())
-        if target.exists():
-            raise FileExistsError(17, "exists", str(target))
-        os.replace(temp_name, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temp_name)
-        raise
+    data = source.read_bytes()
+    if target.exists():
+        raise FileExistsError(17, "exists", str(target))
+    atomic_write(target, data, prefix=_COPY_PREFIX)
 
 
 def prune_backups(vault_path: Path, keep: int = BACKUPS_KEPT) -> None:

@@ -1,4 +1,7 @@
-"""Files on disk: reading a vault, the atomic replace, and the OS lock held while writing."""
+"""Files on disk: reading a vault and the OS lock held while writing.
+
+The atomic replace itself is app.core.files.atomic_write, shared with every other writer.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,11 +108,6 @@ def sweep_temp_files(folder: Path, prefix: str) -> None:
                 os.unlink(folder / name)
 
 
-def temp_prefix(path: Path) -> str:
-    """The start of the temporary files' names `atomic_write` uses for `path`."""
-    return f".{path.name}."
-
-
 def read_file(path: Path, what: str = "vault") -> bytes | None:
     """The file's bytes, or None if it does not exist."""
     try:
@@ -130,37 +127,6 @@ def read_existing(path: Path, what: str = "vault") -> bytes:
             raise VaultNotFoundError(f"no vault at {path}: create one with `keyfob init`")
         raise VaultNotFoundError(f"no {what} at {path}")
     return data
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves the old file or the new, never half.
-
-    Temporary file in the same folder (same file system, so the rename is atomic), written,
-    flushed and fsynced, renamed over the target, then the folder fsynced so the rename
-    itself is durable. On any failure the temporary file is removed and the target untouched.
-    """
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder for fsync; NTFS journals renames
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def io_error(action: str, path: Path, error: OSError) -> VaultError:

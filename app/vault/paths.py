@@ -11,6 +11,7 @@ APP_NAME = "Keyfob"
 VAULT_FILE = "vault.json"
 VAULT_ENV = "KEYFOB_VAULT"
 STATE_ENV = "KEYFOB_STATE_DIR"
+CONFIG_ENV = "KEYFOB_CONFIG_DIR"
 
 
 def default_vault_path() -> Path:
@@ -38,3 +39,14 @@ def default_state_dir() -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+def default_config_dir() -> Path:
+    """Where Keyfob keeps the preferences both faces read (app.vault.preferences).
+
+    $KEYFOB_CONFIG_DIR, else the per-user config folder (~/.config/Keyfob on Linux).
+    """
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))

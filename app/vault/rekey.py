@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.files import atomic_write
 from app.vault.backups import list_backups
 from app.vault.envelope import Envelope, decrypt, key_id, parse, seal
 from app.vault.errors import VaultError, VaultLockedError
-from app.vault.fileio import atomic_write, io_error, read_file, write_lock
+from app.vault.fileio import io_error, read_file, write_lock
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.files import atomic_write
 from app.vault.encoding import loads_strict
-from app.vault.fileio import atomic_write, make_private_dir
+from app.vault.fileio import make_private_dir
 
 STATE_FILE = "revisions.json"
 FORMAT = "keyfob-revisions"

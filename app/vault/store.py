@@ -16,11 +16,12 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.core.account import Account, new_uuid
+from app.core.account import Account
+from app.core.files import atomic_write, temp_prefix
+from app.vault.account_edits import AddResult, add_accounts, remove_account, replace_account
 from app.vault.backups import backup_current, prune_backups
 from app.vault.content import VaultContent, decode_content, encode_content
 from app.vault.envelope import (
@@ -45,14 +46,12 @@ from app.vault.errors import (
     VaultNotFoundError,
 )
 from app.vault.fileio import (
-    atomic_write,
     io_error,
     make_private_dir,
     read_existing,
     read_file,
     real_path,
     sweep_temp_files,
-    temp_prefix,
     write_lock,
 )
 from app.vault.kdf import KdfParams
@@ -65,14 +64,6 @@ _DAMAGED = (
     "the vault file is damaged or was tampered with (its contents fail authentication): "
     "restore a backup"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class AddResult:
-    """What `add_accounts` did: the accounts as stored, and those skipped as duplicates."""
-
-    added: list[Account]
-    duplicates: list[Account]
 
 
 def _digest(raw: bytes) -> bytes:
@@ -251,18 +242,20 @@ class Vault:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def modify(self, change: Callable[[VaultContent], T]) -> T:
+    def modify(
+        self,
+        change: Callable[[VaultContent], T],
+        *,
+        save_if: Callable[[T], bool] | None = None,
+    ) -> T:
         """Apply `change` to the latest content and save it; return what `change` returned.
 
         Under the OS lock: re-read the file, reload it if another process saved, call
         `change` on a copy of the content, save atomically with a backup of the previous
-        file. If `change` raises, nothing is written and `content` stays as it is on disk.
+        file. If `change` raises, nothing is written and `content` stays as it is on disk;
+        if `save_if` is given and says no for the result, nothing is written either (a
+        change that turned out to change nothing makes no save and no backup).
         """
-        return self._modify(change, None)
-
-    def _modify(
-        self, change: Callable[[VaultContent], T], save_if: Callable[[T], bool] | None
-    ) -> T:
         with self._mutex:
             self._header()
             with write_lock(self._file):
@@ -371,7 +364,7 @@ class Vault:
         with suppress(VaultError):
             prune_backups(self._file)
 
-    # --- conveniences for the CLI and the UI -----------------------------------------------
+    # --- conveniences for the CLI and the UI (the changes themselves: account_edits) ------
 
     def add_accounts(self, accounts: Iterable[Account]) -> AddResult:
         """Add accounts, skipping duplicates (same `identity()` as one already in the vault
@@ -379,62 +372,27 @@ class Vault:
         group names are appended to the group list. Nothing is written if nothing is new.
         """
         batch = list(accounts)
-
-        def change(content: VaultContent) -> AddResult:
-            seen = {a.identity() for a in content.accounts}
-            uuids = {a.uuid for a in content.accounts}
-            added: list[Account] = []
-            duplicates: list[Account] = []
-            for account in batch:
-                if account.identity() in seen:
-                    duplicates.append(account)
-                    continue
-                stored = replace(account, uuid=new_uuid()) if account.uuid in uuids else account
-                seen.add(stored.identity())
-                uuids.add(stored.uuid)
-                added.append(stored)
-            content.accounts.extend(added)
-            _add_group_names(content, added)
-            return AddResult(added, duplicates)
-
-        return self._modify(change, lambda result: bool(result.added))
+        return self.modify(
+            lambda content: add_accounts(content, batch),
+            save_if=lambda result: bool(result.added),
+        )
 
     def update_account(self, account: Account) -> None:
         """Replace the account with the same uuid. AccountNotInVaultError if it is gone."""
-
-        def change(content: VaultContent) -> None:
-            index = content.index_of(account.uuid)
-            if index is None:
-                raise AccountNotInVaultError(
-                    f"the account {account.label!r} is no longer in the vault "
-                    "(removed in another window?): nothing was changed"
-                )
-            content.accounts[index] = account
-            _add_group_names(content, [account])
-
-        self.modify(change)
+        self.modify(lambda content: replace_account(content, account))
 
     def remove_account(self, uuid: str) -> Account:
         """Remove the account with this uuid and return it. AccountNotInVaultError if gone."""
 
         def change(content: VaultContent) -> Account:
-            index = content.index_of(uuid)
-            if index is None:
+            removed = remove_account(content, uuid)
+            if removed is None:
                 raise AccountNotInVaultError(
                     "that account is no longer in the vault (removed in another window?)"
                 )
-            return content.accounts.pop(index)
+            return removed
 
         return self.modify(change)
-
-
-def _add_group_names(content: VaultContent, accounts: Iterable[Account]) -> None:
-    known = set(content.groups)
-    for account in accounts:
-        for name in account.groups:
-            if name not in known:
-                known.add(name)
-                content.groups.append(name)
 
 
 def _decrypt(envelope: Envelope, master_key: bytearray, failure: VaultError) -> VaultContent:

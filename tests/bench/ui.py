@@ -182,10 +182,11 @@ def run(count: int, temp: Path) -> int:
     from app.ui.main import make_application
     from app.ui.main_window import MainWindow
     from app.ui.settings import Settings
+    from app.vault.preferences import Preferences
 
     app = make_application()
     assert isinstance(app, QApplication)
-    settings = Settings()
+    settings = Settings(preferences=Preferences(temp / "preferences"))
     vault = Vault.open(vault_path, "bench password")
     window = MainWindow(vault, settings, Clock(), SecretClipboard(lambda: 30))
     window.resize(560, 720)

@@ -76,10 +76,15 @@ def test_list_formats_needs_no_vault(cli: Cli) -> None:
         ("keyfob", False),
         ("aegis", False),
         ("aegis-plain", True),
-        ("uris", True),
-        ("google-qr", True),
+        ("otpauth", True),
+        ("googleauth", True),
         ("html", True),
     ]
+    # One name per format in both directions; the names scripts used before are aliases.
+    assert "also: uris" in result.stdout
+    assert "also: google-qr" in result.stdout
+    assert {"uris", "google-qr"} <= {a for f in listed["export"] for a in f["aliases"]}
+    assert {"uris", "google-qr"} <= {a for f in listed["import"] for a in f["aliases"]}
     assert not cli.vault.exists()
 
 

@@ -26,7 +26,12 @@ from app.formats.exporters.base import Exporter, ExportError, write_private
 from app.formats.exporters.googleqr import LEFT_OUT_FILE, GoogleQrExporter
 from app.formats.exporters.htmlpage import HtmlExporter, grouped_secret
 from app.formats.exporters.keyfob import KeyfobExporter
-from app.formats.exporters.registry import exporter_by_name, exporter_names, exporters
+from app.formats.exporters.registry import (
+    exporter_aliases,
+    exporter_by_name,
+    exporter_names,
+    exporters,
+)
 from app.formats.exporters.uris import UriListExporter
 from app.qr.decode import decode_image_file
 from app.vault.kdf import KdfParams
@@ -49,10 +54,10 @@ def _is_hex(value: object, length: int) -> bool:
 
 
 def test_registry_names_and_consent_flags() -> None:
-    assert exporter_names() == ["keyfob", "aegis", "aegis-plain", "uris", "google-qr", "html"]
+    assert exporter_names() == ["keyfob", "aegis", "aegis-plain", "otpauth", "googleauth", "html"]
     plaintext = {e.name for e in exporters() if e.plaintext}
-    assert plaintext == {"aegis-plain", "uris", "google-qr", "html"}
-    assert [e.name for e in exporters() if e.folder] == ["google-qr"]
+    assert plaintext == {"aegis-plain", "otpauth", "googleauth", "html"}
+    assert [e.name for e in exporters() if e.folder] == ["googleauth"]
     assert all(e.title for e in exporters())
 
 
@@ -60,13 +65,36 @@ def test_registry_names_and_consent_flags() -> None:
     ("typed", "name"),
     [
         ("Aegis_Plain", "aegis-plain"),
-        ("googleqr", "google-qr"),
-        ("URIS", "uris"),
-        ("otpauth", "uris"),
+        ("aegis unencrypted", "aegis-plain"),
+        ("googleqr", "googleauth"),
+        ("google-qr", "googleauth"),
+        ("URIS", "otpauth"),
+        ("otpauth", "otpauth"),
+        ("paper", "html"),
     ],
 )
 def test_exporter_by_name_forgives_spelling(typed: str, name: str) -> None:
     assert exporter_by_name(typed).name == name
+
+
+def test_a_format_read_and_written_has_one_name_in_both_directions() -> None:
+    # The names each went by before (uris / google-qr to export, otpauth / googleauth to
+    # import) keep working, in both directions, so no script breaks.
+    assert set(exporter_names()) & set(registry.names()) == {
+        "keyfob",
+        "aegis",
+        "otpauth",
+        "googleauth",
+    }
+    for name in ("keyfob", "otpauth", "googleauth"):
+        assert exporter_aliases(name) == registry.aliases(name)
+        for typed in [name, *exporter_aliases(name)]:
+            assert exporter_by_name(typed).name == name
+            assert registry.by_name(typed).name == name
+    assert {"uris", "google-qr"} <= {*exporter_aliases("otpauth"), *registry.aliases("googleauth")}
+    # Aegis: the importer reads both of the exporter's variants.
+    assert registry.by_name("aegis-plain").name == "aegis"
+    assert exporter_by_name("aegis").name == registry.by_name("aegis").name == "aegis"
 
 
 def test_unknown_export_format_lists_the_known_ones() -> None:

@@ -12,9 +12,9 @@ from xml.parsers import expat
 import pytest
 
 from app.formats import registry
-from app.formats._common import MAX_FILE_BYTES
+from app.formats.base import MAX_FILE_BYTES
 from app.formats.errors import ImportFormatError
-from tests.formats.fixtures_table import Fixture, fixtures
+from tests.formats.fixtures_table import Fixture, fixtures, seen
 
 
 def test_every_importer_has_a_unique_name_and_a_title() -> None:
@@ -32,6 +32,9 @@ def test_every_importer_has_a_unique_name_and_a_title() -> None:
         ("authenticator-pro", "stratum"),
         ("FreeOTP+", "freeotpplus"),
         ("Google", "googleauth"),
+        ("google-qr", "googleauth"),  # the exporter's old name
+        ("uris", "otpauth"),  # the exporter's old name
+        ("vault", "keyfob"),  # the exporter's alias
     ],
 )
 def test_by_name_forgives_case_dashes_and_common_names(typed: str, name: str) -> None:
@@ -46,13 +49,15 @@ def test_unknown_name_lists_the_known_ones() -> None:
 
 
 @pytest.mark.parametrize("fixture", fixtures(), ids=lambda f: f.label)
-def test_exactly_the_right_importer_claims_each_file(fixture: Fixture) -> None:
+def test_exactly_the_right_importer_claims_each_file_and_reads_every_account(
+    fixture: Fixture,
+) -> None:
     assert [i.name for i in registry.claimants(fixture.data, fixture.filename)] == [
         fixture.importer
     ]
     importer, result = registry.read_file(fixture.data, fixture.filename, fixture.password)
     assert importer.name == fixture.importer
-    assert result.accounts
+    assert [seen(account) for account in result.accounts] == list(fixture.expected)
     assert not result.problems
 
 

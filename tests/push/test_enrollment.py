@@ -22,6 +22,7 @@ from app.push.canonical import (
 from app.push.enrollment import (
     EnrollmentUri,
     PushEnrollment,
+    check_ws_url,
     finish_registration,
     parse_enroll_uri,
     start_registration,
@@ -236,6 +237,54 @@ def test_ws_is_fine_for_a_loopback_http_server() -> None:
     registration = start_registration(parse_enroll_uri(make_uri(url="http://127.0.0.1:1")), "x", 5)
     answer = answer_for(registration.body, ws_url="ws://127.0.0.1:1/v1/ws")
     assert finish_registration(registration, answer, 5).ws_url == "ws://127.0.0.1:1/v1/ws"
+    # Another port of the same host is the server's choice (a separate websocket listener).
+    answer = answer_for(registration.body, ws_url="wss://127.0.0.1:2/v1/ws")
+    assert finish_registration(registration, answer, 5).ws_url == "wss://127.0.0.1:2/v1/ws"
+
+
+@pytest.mark.parametrize(
+    ("url", "ws_url"),
+    [
+        # A loopback http enrollment must not send the socket in the clear to another host.
+        ("http://127.0.0.1:8765", "ws://push.example.com/v1/ws"),
+        ("http://127.0.0.1:8765", "ws://10.0.0.5:8765/v1/ws"),
+        ("http://localhost:8765", "ws://127.0.0.1:8765/v1/ws"),
+        # Nor anywhere else, encrypted or not: the host is the enrollment's server's.
+        ("http://127.0.0.1:8765", "wss://push.example.com/v1/ws"),
+        ("https://push.example.com", "wss://evil.example/v1/ws"),
+        ("https://push.example.com", "wss://push.example.com.evil.example/v1/ws"),
+        ("https://push.example.com", "ws://push.example.com/v1/ws"),
+        ("https://127.0.0.1:8443", "ws://127.0.0.1:8443/v1/ws"),
+        ("https://push.example.com", "wss://user@push.example.com/v1/ws"),
+    ],
+)
+def test_a_signed_ws_url_elsewhere_or_in_the_clear_is_refused(url: str, ws_url: str) -> None:
+    registration = start_registration(parse_enroll_uri(make_uri(url=url)), "x", 5)
+    answer = answer_for(registration.body, ws_url=ws_url)
+    with pytest.raises(EnrollmentError, match="websocket address"):
+        finish_registration(registration, answer, 5)
+
+
+@pytest.mark.parametrize(
+    ("url", "ws_url"),
+    [
+        ("https://push.example.com", "wss://PUSH.example.com/v1/ws"),
+        ("https://push.example.com", "wss://push.example.com:8443/v1/ws"),
+        ("http://[::1]:8765", "ws://[::1]:8765/v1/ws"),
+        ("http://localhost:8765", "ws://localhost:8765/v1/ws"),
+    ],
+)
+def test_the_same_host_is_accepted(url: str, ws_url: str) -> None:
+    assert check_ws_url(url, ws_url) == ws_url
+
+
+@given(st.text(max_size=80))
+def test_any_ws_url_is_accepted_only_on_the_servers_host(ws_url: str) -> None:
+    try:
+        check_ws_url("https://push.example.com", ws_url)
+    except PushUriError:
+        return
+    assert ws_url.lower().startswith("wss://push.example.com")
 
 
 @given(st.text(max_size=200))

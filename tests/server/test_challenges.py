@@ -16,6 +16,8 @@ from tests.server.conftest import Env
 from tests.server.helpers import Device, enrolled_device
 
 pytestmark = pytest.mark.asyncio
+# Against both stores: the rules and the protocol must not depend on the database.
+STORES = ("sqlite", "postgresql")
 
 USER = "alice@example.com"
 
@@ -393,3 +395,23 @@ async def test_unknown_challenge_404(env: Env) -> None:
     assert (await env.rp.call("GET", "/v1/challenges/c_nope")).status == 404
     assert (await env.rp.call("GET", "/v1/challenges/has%20space")).status == 404
     assert (await env.rp.call("DELETE", "/v1/challenges/c_nope")).status == 404
+
+
+async def test_create_and_cancel_in_a_loop_is_limited(env: Env, alice: Device) -> None:
+    """Cancelled challenges count: a site (or whoever drives its sign-in page) cannot push
+    prompt after prompt by cancelling each one before it ends in a backoff."""
+    made = []
+    for _ in range(5):
+        challenge_id, _ = await started(env, alice)
+        made.append(challenge_id)
+        assert (await env.rp.call("DELETE", f"/v1/challenges/{challenge_id}")).status == 200
+    refused = await env.rp.challenge(USER)
+    assert refused.status == 429
+    assert refused.body["error"] == "too_many_challenges"
+    assert refused.headers["Retry-After"] == "60"
+    env.clock.advance(30)
+    assert (await env.rp.challenge(USER)).headers["Retry-After"] == "30"
+    env.clock.advance(30)
+    sixth, _ = await started(env, alice)
+    prompts = [m["id"] for m in alice.raw if m.get("type") == "challenge"]
+    assert prompts == [*made, sixth]  # the refused ones never reached the device

@@ -296,3 +296,58 @@ def test_any_body_gives_a_user_or_a_400(content_type: str | None, body: bytes) -
     else:
         assert 1 <= len(outcome) <= 256
         assert outcome == outcome.strip()
+
+
+@pytest.mark.asyncio
+async def test_the_demo_answers_only_at_this_servers_own_address(
+    demo: tuple[PushServer, aiohttp.ClientSession],
+) -> None:
+    # DNS rebinding: a page at evil.example whose name now points at 127.0.0.1 reaches the
+    # port with `Host: evil.example:PORT`; it must not get the demo (which acts with a key).
+    server, http = demo
+    port = server.port
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}", "[::1"):
+        for method, path, body in (
+            ("GET", "/demo", None),
+            ("POST", "/demo/api/enrollments", {"user": "mallory"}),
+        ):
+            async with http.request(
+                method, server.base_url + path, json=body, headers={"Host": host}
+            ) as response:
+                assert response.status == 421, (host, path)
+                assert (await response.json())["error"] == "wrong_host"
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        async with http.get(server.base_url + "/demo", headers={"Host": host}) as response:
+            assert response.status == 200, host
+    # The API itself needs an API key, which a rebound page does not have: not its business.
+    async with http.get(server.base_url + "/healthz", headers={"Host": "evil.example"}) as r:
+        assert r.status == 200
+
+
+@pytest.mark.asyncio
+async def test_behind_a_public_url_the_demo_answers_at_that_name(tmp_path: Path) -> None:
+    config = ServerConfig(
+        data_dir=tmp_path / "data",
+        host="127.0.0.1",
+        port=0,
+        public_url="https://push.example.com",
+        limits=Limits(sweep_interval=0.1),
+    )
+    async with (
+        PushServer(config, site_hooks=[DemoSite().install]) as server,
+        aiohttp.ClientSession() as http,
+    ):
+        url = server.listen_url + "/demo"
+        for host, status in (
+            ("push.example.com", 200),
+            ("push.example.com:443", 200),
+            ("push.example.com:8443", 421),
+            ("evil.example", 421),
+        ):
+            async with http.get(url, headers={"Host": host}) as response:
+                assert response.status == status, host
+        status, made = await _post(
+            http, server.listen_url + "/demo/api/enrollments", {"user": "al"}
+        )
+        assert status == 200
+        assert "url=https%3A%2F%2Fpush.example.com&" in str(made["uri"])

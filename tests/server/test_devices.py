@@ -14,6 +14,8 @@ from tests.server.conftest import Env
 from tests.server.helpers import Device, Rp, connected_device, enrolled_device, register
 
 pytestmark = pytest.mark.asyncio
+# Against both stores: the rules and the protocol must not depend on the database.
+STORES = ("sqlite", "postgresql")
 
 USER = "alice@example.com"
 
@@ -155,6 +157,7 @@ async def test_a_revoked_api_key_is_refused_at_once(env: Env) -> None:
             other.key or "",
             "--data-dir",
             str(env.data_dir),
+            *(["--database", env.database] if env.database else []),
         ],
         capture_output=True,
         text=True,

@@ -13,6 +13,8 @@ from tests.server.conftest import FAST, Env
 from tests.server.helpers import Reply
 
 pytestmark = pytest.mark.asyncio
+# Against both stores: the rules and the protocol must not depend on the database.
+STORES = ("sqlite", "postgresql")
 
 
 async def post_device(env: Env, body: object, **kwargs: Any) -> Reply:
@@ -192,16 +194,65 @@ async def test_unreadable_bodies_400(env: Env, raw: bytes, content_type: str) ->
 
 
 @pytest.mark.parametrize(
-    "limits", [Limits(sweep_interval=FAST.sweep_interval, registration_burst=3)]
+    "limits",
+    [
+        Limits(
+            sweep_interval=FAST.sweep_interval,
+            registration_burst=3,
+            registrations_per_second=0.001,
+            slowdown_cap=0.05,
+        )
+    ],
 )
-async def test_registrations_are_rate_limited_per_address(env: Env) -> None:
+async def test_failed_registrations_are_limited_per_address_and_valid_ones_go_through(
+    env: Env,
+) -> None:
     _, body = await fresh(env)
     statuses = [(await post_device(env, {**body, "eid": "e_x"})).status for _ in range(3)]
     assert statuses == [404, 404, 404]
-    reply = await post_device(env, body)
+    reply = await post_device(env, {**body, "eid": "e_y"})
     assert reply.status == 429
     assert int(reply.headers["Retry-After"]) >= 1
     assert reply.body["error"] == "rate_limited"
+    # A registration with the right secret and signature is never refused for the others.
+    assert (await post_device(env, body)).status == 201
+    _, other = await fresh(env)
+    assert (await post_device(env, other)).status == 201
+
+
+@pytest.mark.parametrize(
+    "limits", [Limits(sweep_interval=FAST.sweep_interval, registration_burst=3)]
+)
+async def test_many_valid_registrations_from_one_address_all_go_through(env: Env) -> None:
+    # An office behind one NAT enrolling everybody at once: successes use no budget.
+    for _ in range(8):
+        _, body = await fresh(env)
+        assert (await post_device(env, body)).status == 201
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        Limits(
+            sweep_interval=FAST.sweep_interval,
+            subject_failure_burst=2,
+            subject_failures_per_second=0.001,
+            registration_burst=100,
+            slowdown_cap=0.05,
+        )
+    ],
+)
+async def test_wrong_secrets_for_one_enrollment_are_limited_without_touching_others(
+    env: Env,
+) -> None:
+    _, body = await fresh(env)
+    wrong = {**body, "secret": "A" * 43}
+    assert [(await post_device(env, wrong)).status for _ in range(2)] == [401, 401]
+    assert (await post_device(env, wrong)).status == 429
+    _, other = await fresh(env)
+    assert (await post_device(env, {**other, "secret": "A" * 43})).status == 401
+    assert (await post_device(env, other)).status == 201
+    assert (await post_device(env, body)).status == 201
 
 
 async def test_two_keys_racing_for_one_enrollment_one_wins(env: Env) -> None:

@@ -12,6 +12,8 @@ from tests.server.conftest import Env
 from tests.server.helpers import connected_device, register
 
 pytestmark = pytest.mark.asyncio
+# Against both stores: the rules and the protocol must not depend on the database.
+STORES = ("sqlite", "postgresql")
 
 
 async def test_approve_with_the_right_number_end_to_end(env: Env) -> None:

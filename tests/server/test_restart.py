@@ -23,12 +23,15 @@ from tests.server.helpers import (
 )
 
 pytestmark = pytest.mark.asyncio
+STORES = ("sqlite", "postgresql")
 
 
-async def test_restart_keeps_keys_devices_challenges_backoff_and_blocks(tmp_path: Path) -> None:
+async def test_restart_keeps_keys_devices_challenges_backoff_and_blocks(
+    tmp_path: Path, database: str | None
+) -> None:
     data = tmp_path / "data"
     clock = ManualClock()
-    server = server_for(data, clock)
+    server = server_for(data, clock, database=database)
     await server.start()
     port = server.port
     assert port is not None
@@ -54,7 +57,7 @@ async def test_restart_keeps_keys_devices_challenges_backoff_and_blocks(tmp_path
         assert await alice.closed() == 1001
 
         clock.advance(2)
-        server = server_for(data, clock, port=port)
+        server = server_for(data, clock, port=port, database=database)
         await server.start()
         try:
             assert server.service.server_public_key == spk
@@ -85,11 +88,11 @@ async def test_the_server_key_file_is_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(tmp_path / "data").st_mode) == 0o700
 
 
-async def test_stopping_answers_long_polls_at_once(tmp_path: Path) -> None:
+async def test_stopping_answers_long_polls_at_once(tmp_path: Path, database: str | None) -> None:
     import asyncio
 
     clock = ManualClock()
-    server = server_for(tmp_path / "data", clock)
+    server = server_for(tmp_path / "data", clock, database=database)
     await server.start()
     async with aiohttp.ClientSession() as http:
         rp = Rp(http, server.base_url, await make_api_key(server, "Example Site"))

@@ -81,3 +81,28 @@ async def test_https_and_wss(tmp_path: Path) -> None:
             await device.close()
     finally:
         await server.stop()
+
+
+async def test_a_tls_handshake_that_never_comes_is_closed_at_the_deadline(tmp_path: Path) -> None:
+    import asyncio
+    import contextlib
+
+    from app.server.config import Limits
+
+    cert, key = self_signed(tmp_path)
+    config = ServerConfig(
+        data_dir=tmp_path / "data",
+        host="127.0.0.1",
+        port=0,
+        tls_cert=cert,
+        tls_key=key,
+        limits=Limits(sweep_interval=0.05, keepalive_timeout=0.5),
+    )
+    async with PushServer(config) as server:
+        assert server.port is not None
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"\x16\x03\x01")  # the first bytes of a ClientHello, and no more
+        async with asyncio.timeout(10):
+            with contextlib.suppress(ConnectionResetError):  # closed either way
+                assert await reader.read() == b""
+        writer.close()

@@ -16,6 +16,7 @@ from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
 from app.vault.kdf import KdfParams
+from app.vault.paths import CONFIG_ENV
 from app.vault.store import Vault
 
 PASSWORD = "correct horse battery staple"
@@ -45,11 +46,13 @@ SAMPLE = [
 
 
 @pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> Iterator[Path]:
-    """QSettings() anywhere in the app writes under tmp_path, never to the user's file."""
+def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """QSettings() and the preferences file, anywhere in the app (and in the processes the
+    tests start), are written under tmp_path, never to the user's files."""
     folder = tmp_path / "config"
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "preferences"))
     yield folder
     if QGuiApplication.instance() is not None:
         QGuiApplication.clipboard().clear()

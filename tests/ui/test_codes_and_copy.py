@@ -3,6 +3,8 @@ its clearing (only while it still holds our code)."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
@@ -137,6 +139,7 @@ def test_hotp_next_code_advances_the_counter(qtbot: QtBot, main_window: MainWind
     index = main_window.model.index(row, 0)
     view.scrollTo(index)
     button = main_window.delegate.action_rect(view.visualRect(index)).center()
+    start = int(time.time())
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button)
     stored = next(
         a
@@ -144,6 +147,10 @@ def test_hotp_next_code_advances_the_counter(qtbot: QtBot, main_window: MainWind
         if a.uuid == before.uuid
     )
     assert stored.counter == before.counter + 1
+    # The same fields as `keyfob code` sets (app.vault.account_edits.advance_hotp), at once.
+    assert stored.updated >= start
+    assert stored.last_used is not None
+    assert stored.last_used >= start
     assert clipboard_text() == code_at(stored, 0).text
     assert clipboard_text() != code_at(before, 0).text
 

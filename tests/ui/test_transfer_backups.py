@@ -202,26 +202,3 @@ def test_a_missing_folder_is_a_visible_error_and_back_up_now_retries(
     window.add_accounts([SLACK])
     assert not backup.busy  # turned off: no copy started
     assert len(copies(folder)) == 1
-
-
-def test_pruning_keeps_other_files_and_other_vaults_copies(vault: Vault, tmp_path: Path) -> None:
-    from app.ui.extra_backup import copy_vault
-
-    folder = tmp_path / "synced"
-    folder.mkdir()
-    mine = folder / "notes.txt"
-    mine.write_text("not a backup")
-    other = folder / "vault-0123abcd-20200101-000000-000000Z.json"
-    other.write_text("another vault's copy")
-    made = []
-    for _ in range(3):
-        vault.add_accounts([Account(secret=bytes([len(made) + 1]) * 10, issuer=f"S{len(made)}")])
-        result = copy_vault(vault.path, folder, keep=2)
-        assert result.path is not None
-        made.append(result.path)
-    assert copy_vault(vault.path, folder, keep=2).path is None  # this version is there
-    left = sorted(folder.iterdir())
-    assert mine in left
-    assert other in left
-    assert [p for p in left if p not in (mine, other)] == sorted(made[1:])
-    assert made[-1].read_bytes() == vault.path.read_bytes()

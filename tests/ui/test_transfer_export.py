@@ -109,7 +109,7 @@ def test_encrypted_export_needs_the_password_twice_and_imports_back(
     assert not result.problems
 
 
-@pytest.mark.parametrize("name", ["aegis-plain", "uris", "html"])
+@pytest.mark.parametrize("name", ["aegis-plain", "otpauth", "html"])
 def test_plaintext_export_needs_the_acknowledgement(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path, name: str
 ) -> None:
@@ -148,7 +148,7 @@ def test_google_qr_export_lists_what_it_left_out(
     main_window.vault.add_accounts([STEAM])
     main_window.reload()
     dialog = open_dialog(main_window, tmp_path)
-    dialog.choose_format("google-qr")
+    dialog.choose_format("googleauth")
     assert "pictures are not encrypted" in dialog.plaintext_warning.body.text()
     dialog.acknowledge.setChecked(True)
     dialog.export()
@@ -171,7 +171,7 @@ def test_the_vault_file_itself_is_refused(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path
 ) -> None:
     dialog = open_dialog(main_window, tmp_path)
-    dialog.choose_format("uris")
+    dialog.choose_format("otpauth")
     dialog.destination.setText(str(main_window.vault.path))
     dialog.acknowledge.setChecked(True)
     before = main_window.vault.path.read_bytes()
@@ -188,8 +188,8 @@ def test_export_from_the_menu_uses_every_format(
     dialog: ExportDialog = main_window.export_dialog
     assert dialog.isVisible()
     names = [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())]
-    assert names == ["keyfob", "aegis", "aegis-plain", "uris", "google-qr", "html"]
-    dialog.choose_format("uris")
+    assert names == ["keyfob", "aegis", "aegis-plain", "otpauth", "googleauth", "html"]
+    dialog.choose_format("otpauth")
     target = tmp_path / "links.txt"
     dialog.destination.setText(str(target))
     dialog.acknowledge.setChecked(True)

@@ -17,7 +17,6 @@ import json
 import os
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,14 +24,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from app.core.account import Account, OtpType
 from app.core.secret import encode_base32
-from app.formats.exporters.base import (
-    ExportReport,
-    LeftOut,
-    group_order,
-    label_of,
-    require_password,
-    write_private,
-)
+from app.formats.exporters.base import Exporter, LeftOut, Output, group_order, label_of
 
 FILE_VERSION = 1
 CONTENT_VERSION = 3
@@ -206,7 +198,7 @@ def aegis_file(content: dict[str, Any], password: str | None, *, scrypt_n: int =
     return _json_bytes(outer)
 
 
-class AegisExporter:
+class AegisExporter(Exporter):
     """`aegis` (encrypted) or `aegis-plain`. `scrypt_n` is for tests only: Aegis uses 2^15."""
 
     def __init__(self, *, encrypted: bool, scrypt_n: int = SCRYPT_N) -> None:
@@ -215,22 +207,11 @@ class AegisExporter:
         self.name = "aegis" if encrypted else "aegis-plain"
         self.title = "Aegis Authenticator" + ("" if encrypted else " (unencrypted)")
         self.plaintext = not encrypted
-        self.folder = False
 
-    def write(
-        self,
-        accounts: Sequence[Account],
-        destination: Path,
-        password: str | None,
-        *,
-        groups: Sequence[str] = (),
-    ) -> ExportReport:
-        key = require_password(password, self.title) if self.encrypted else None
+    def render(self, accounts: Sequence[Account], groups: Sequence[str], key: str | None) -> Output:
         content, left_out, notes = aegis_content(accounts, groups)
-        write_private(destination, aegis_file(content, key, scrypt_n=self.scrypt_n))
-        return ExportReport(
-            format=self.name,
-            files=(destination,),
+        return Output(
+            (("", aegis_file(content, key, scrypt_n=self.scrypt_n)),),
             exported=len(content["entries"]),
             left_out=tuple(left_out),
             notes=tuple(notes),

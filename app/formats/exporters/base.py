@@ -1,17 +1,17 @@
-"""The exporter contract, its report, its error, and the private atomic file write they share."""
+"""The exporter contract, its report, its error, and the private file write they share."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from app.core.account import Account
 from app.core.errors import KeyfobError
+from app.core.files import atomic_write
 
 
 class ExportError(KeyfobError):
@@ -37,7 +37,17 @@ class ExportReport:
     notes: tuple[str, ...] = ()  # things the format dropped, e.g. icons it cannot show
 
 
-class Exporter(Protocol):
+@dataclass(frozen=True)
+class Output:
+    """What an exporter makes of the accounts, before anything touches the disk."""
+
+    parts: tuple[tuple[str, bytes], ...]  # (name, bytes): a file format's one part, unnamed
+    exported: int
+    left_out: tuple[LeftOut, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+class Exporter(ABC):
     """Writes accounts in one format. `write` raises only ExportError.
 
     `plaintext` formats put the secrets on disk unencrypted: callers must have the user's
@@ -46,19 +56,15 @@ class Exporter(Protocol):
     folder as the destination (made if missing); the others a file, replaced atomically.
     Every file is written with mode 0600 through a temporary file that never outlives an
     error.
+
+    The steps are written once here; a format says only what it writes (`render`) and, when
+    it writes a folder, how (`save`).
     """
 
-    @property
-    def name(self) -> str: ...  # "aegis-plain": what --format takes
-
-    @property
-    def title(self) -> str: ...  # "Aegis Authenticator (unencrypted)": what people are shown
-
-    @property
-    def plaintext(self) -> bool: ...
-
-    @property
-    def folder(self) -> bool: ...
+    name: str  # "aegis-plain": what --format takes
+    title: str  # "Aegis Authenticator (unencrypted)": what people are shown
+    plaintext: bool
+    folder: bool = False
 
     def write(
         self,
@@ -70,7 +76,26 @@ class Exporter(Protocol):
     ) -> ExportReport:
         """Write `accounts` (in order); `groups` gives the group order where the format
         keeps one (group names only on accounts are appended)."""
-        ...
+        key = None if self.plaintext else require_password(password, self.title)
+        output = self.render(accounts, groups, key)
+        return ExportReport(
+            format=self.name,
+            files=self.save(output, destination),
+            exported=output.exported,
+            left_out=output.left_out,
+            notes=output.notes,
+        )
+
+    @abstractmethod
+    def render(self, accounts: Sequence[Account], groups: Sequence[str], key: str | None) -> Output:
+        """The bytes to write. `key` is the password, given exactly when the format is
+        encrypted."""
+
+    def save(self, output: Output, destination: Path) -> tuple[Path, ...]:
+        """Write a file format's one part as `destination`; folder formats override this."""
+        ((_, data),) = output.parts
+        write_private(destination, data)
+        return (destination,)
 
 
 def label_of(account: Account, limit: int = 60) -> str:
@@ -100,28 +125,18 @@ def require_password(password: str | None, title: str) -> str:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temporary file (mode 0600) in the same folder, fsync,
-    rename. On any failure the temporary file is removed, so no plaintext copy is left
-    behind, and `path` is as it was. Raises ExportError naming the path and the reason.
+    """Replace `path` with `data` through the one atomic write (app.core.files): a temporary
+    file (mode 0600) in the same folder, fsync, rename. On any failure the temporary file is
+    removed, so no plaintext copy is left behind, and `path` is as it was. Raises ExportError
+    naming the path (or its folder, when that is what cannot be written) and the reason.
     """
-    folder = path.parent
     try:
-        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        atomic_write(path, data)
     except OSError as error:
-        raise _io_error("write into", folder, error) from None
-    try:
-        with os.fdopen(fd, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        if isinstance(error, OSError):
-            raise _io_error("write", path, error) from None
-        raise
-    _fsync_folder(folder)
+        folder = path.parent
+        if not os.access(folder, os.W_OK | os.X_OK):  # missing, or not ours to write into
+            raise _io_error("write into", folder, error) from None
+        raise _io_error("write", path, error) from None
 
 
 def remove_quietly(paths: Iterable[Path]) -> None:
@@ -129,17 +144,6 @@ def remove_quietly(paths: Iterable[Path]) -> None:
     for path in paths:
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder for fsync; NTFS journals renames
-        return
-    with contextlib.suppress(OSError):  # the data is written; a folder fsync is a bonus
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _io_error(action: str, path: Path, error: OSError) -> ExportError:

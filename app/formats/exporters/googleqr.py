@@ -19,9 +19,10 @@ from app.core.account import Account
 from app.core.errors import UriError
 from app.core.migration import build_migration, migration_problem
 from app.formats.exporters.base import (
+    Exporter,
     ExportError,
-    ExportReport,
     LeftOut,
+    Output,
     label_of,
     remove_quietly,
     write_private,
@@ -70,7 +71,7 @@ def _left_out_text(left_out: Sequence[LeftOut]) -> str:
 def _prepare_folder(folder: Path) -> bool:
     """Make the folder if needed (True when made); refuse one holding an earlier export."""
     if folder.exists() and not folder.is_dir():
-        raise ExportError(f"{folder} is a file: the google-qr export needs a folder")
+        raise ExportError(f"{folder} is a file: the googleauth export needs a folder")
     if folder.is_dir():
         try:
             names = os.listdir(folder)
@@ -91,8 +92,8 @@ def _prepare_folder(folder: Path) -> bool:
     return True
 
 
-class GoogleQrExporter:
-    name = "google-qr"
+class GoogleQrExporter(Exporter):
+    name = "googleauth"
     title = "Google Authenticator QR codes (unencrypted images)"
     plaintext = True
     folder = True
@@ -100,14 +101,7 @@ class GoogleQrExporter:
     def __init__(self, *, scale: int = 6) -> None:
         self.scale = scale  # pixels a module: a 1400-character code is about 900 px wide
 
-    def write(
-        self,
-        accounts: Sequence[Account],
-        destination: Path,
-        password: str | None,
-        *,
-        groups: Sequence[str] = (),
-    ) -> ExportReport:
+    def render(self, accounts: Sequence[Account], groups: Sequence[str], key: str | None) -> Output:
         uris, left_out = google_batches(accounts)
         if not uris:
             reasons = "; ".join(sorted({item.reason for item in left_out}))[:200]
@@ -119,16 +113,18 @@ class GoogleQrExporter:
             images = [encode_png(uri, scale=self.scale) for uri in uris]
         except QrError as error:
             raise ExportError(f"cannot draw the QR codes: {error}") from None
+        parts = [(image_name(index, len(images)), image) for index, image in enumerate(images)]
+        if left_out:
+            parts.append((LEFT_OUT_FILE, _left_out_text(left_out).encode("utf-8", "replace")))
+        return Output(tuple(parts), len(accounts) - len(left_out), tuple(left_out))
+
+    def save(self, output: Output, destination: Path) -> tuple[Path, ...]:
         made = _prepare_folder(destination)
         written: list[Path] = []
         try:
-            for index, image in enumerate(images):
-                path = destination / image_name(index, len(images))
-                write_private(path, image)
-                written.append(path)
-            if left_out:
-                path = destination / LEFT_OUT_FILE
-                write_private(path, _left_out_text(left_out).encode("utf-8", "replace"))
+            for name, data in output.parts:
+                path = destination / name
+                write_private(path, data)
                 written.append(path)
         except BaseException:
             # Half a set of QR codes is worse than none, and each one holds secrets.
@@ -137,7 +133,4 @@ class GoogleQrExporter:
                 with contextlib.suppress(OSError):
                     destination.rmdir()
             raise
-        exported = len(accounts) - len(left_out)
-        return ExportReport(
-            format=self.name, files=tuple(written), exported=exported, left_out=tuple(left_out)
-        )
+        return tuple(written)

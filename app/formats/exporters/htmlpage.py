@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime
 import html
 from collections.abc import Sequence
-from pathlib import Path
 
 from app.core.account import Account, OtpType
 from app.core.secret import encode_base32
 from app.core.uri import build_otpauth
-from app.formats.exporters.base import ExportReport, write_private
+from app.formats.exporters.base import Exporter, Output
 from app.qr.encode import encode_matrix
 from app.qr.errors import QrError
 
@@ -145,21 +144,12 @@ and settings.</p>
 """
 
 
-class HtmlExporter:
+class HtmlExporter(Exporter):
     name = "html"
     title = "Printable HTML page (unencrypted)"
     plaintext = True
-    folder = False
 
-    def write(
-        self,
-        accounts: Sequence[Account],
-        destination: Path,
-        password: str | None,
-        *,
-        groups: Sequence[str] = (),
-    ) -> ExportReport:
+    def render(self, accounts: Sequence[Account], groups: Sequence[str], key: str | None) -> Output:
         # A lone surrogate in a name cannot be UTF-8: it becomes a character reference.
         data = html_page(accounts).encode("utf-8", "xmlcharrefreplace")
-        write_private(destination, data)
-        return ExportReport(format=self.name, files=(destination,), exported=len(accounts))
+        return Output((("", data),), len(accounts))

@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from app.core.account import Account
-from app.formats.exporters.base import (
-    ExportError,
-    ExportReport,
-    group_order,
-    require_password,
-    write_private,
-)
+from app.formats.exporters.base import Exporter, ExportError, Output, group_order
 from app.vault.content import VaultContent, encode_content
 from app.vault.envelope import MASTER_KEY_BYTES, new_document, password_slot, seal
 from app.vault.errors import VaultError
@@ -47,25 +40,16 @@ def keyfob_file(
         master_key[:] = bytes(len(master_key))
 
 
-class KeyfobExporter:
+class KeyfobExporter(Exporter):
     """`keyfob`. `kdf` chooses the Argon2id cost (tests use the cheapest); default: a vault's."""
 
     name = "keyfob"
     title = "Keyfob vault"
     plaintext = False
-    folder = False
 
     def __init__(self, *, kdf: KdfParams | None = None) -> None:
         self.kdf = kdf
 
-    def write(
-        self,
-        accounts: Sequence[Account],
-        destination: Path,
-        password: str | None,
-        *,
-        groups: Sequence[str] = (),
-    ) -> ExportReport:
-        key = require_password(password, self.title)
-        write_private(destination, keyfob_file(accounts, groups, key, self.kdf))
-        return ExportReport(format=self.name, files=(destination,), exported=len(accounts))
+    def render(self, accounts: Sequence[Account], groups: Sequence[str], key: str | None) -> Output:
+        assert key is not None  # an encrypted format: Exporter.write made sure of it
+        return Output((("", keyfob_file(accounts, groups, key, self.kdf)),), len(accounts))

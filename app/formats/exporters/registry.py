@@ -8,7 +8,7 @@ from app.formats.exporters.googleqr import GoogleQrExporter
 from app.formats.exporters.htmlpage import HtmlExporter
 from app.formats.exporters.keyfob import KeyfobExporter
 from app.formats.exporters.uris import UriListExporter
-from app.formats.labels import format_key
+from app.formats.labels import SHARED_ALIASES, aliases_of, find_format
 
 _EXPORTERS: tuple[Exporter, ...] = (
     KeyfobExporter(),
@@ -19,18 +19,12 @@ _EXPORTERS: tuple[Exporter, ...] = (
     HtmlExporter(),
 )
 
-# Other names people type for the same formats (after lower-casing and dropping - _ . space).
-_ALIASES = {
-    "aegisplain": "aegis-plain",
-    "aegisunencrypted": "aegis-plain",
-    "googleqr": "google-qr",
-    "google": "google-qr",
-    "googleauthenticator": "google-qr",
-    "otpauth": "uris",
-    "uri": "uris",
-    "text": "uris",
+# Other names people type for the same formats (see labels.SHARED_ALIASES for the formats
+# Keyfob also reads). Case, spaces, dashes, dots and underscores do not matter.
+ALIASES: dict[str, str] = {
+    "aegis-unencrypted": "aegis-plain",
     "paper": "html",
-    "vault": "keyfob",
+    **SHARED_ALIASES,
 }
 
 
@@ -42,12 +36,16 @@ def exporter_names() -> list[str]:
     return [exporter.name for exporter in _EXPORTERS]
 
 
+def exporter_aliases(name: str) -> list[str]:
+    """The other names the exporter called `name` answers to."""
+    return aliases_of(name, ALIASES)
+
+
 def exporter_by_name(name: str) -> Exporter:
-    """The exporter called `name` (case, spaces, dashes and underscores do not matter)."""
-    key = format_key(name, _ALIASES)
-    for exporter in _EXPORTERS:
-        if exporter.name == key:
-            return exporter
-    raise ExportError(
-        f"unknown export format '{name[:40]}': choose one of {', '.join(exporter_names())}"
-    )
+    """The exporter called `name` or one of its aliases (case, spaces and dashes aside)."""
+    index = find_format(name, exporter_names(), ALIASES)
+    if index is None:
+        raise ExportError(
+            f"unknown export format '{name[:40]}': choose one of {', '.join(exporter_names())}"
+        )
+    return _EXPORTERS[index]

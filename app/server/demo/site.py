@@ -4,22 +4,36 @@ The demo is a relying party: on start it makes its own API key (RP "Keyfob Demo"
 previous run's keys are revoked, the users and devices stay, since they belong to the RP
 name) and every call goes through `PushService` with that key, as an integrating site's
 would through HTTP. The page never sees the key.
+
+It is for trying Keyfob on one computer, not for the internet: its pages act with an API key
+and no sign-in. So it answers only requests addressed to this server by name (the Host of
+--public-url or of the listen address): a page on another site whose name an attacker points
+at 127.0.0.1 (DNS rebinding) reaches the port, but not the demo.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from typing import Final
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from app.push.enrollment import is_loopback_host
 from app.push.messages import ID_PATTERN, MAX_TEXT_LENGTH
 from app.server.demo.page import PAGE_HTML, SCRIPT_JS, STYLE_CSS
 from app.server.demo.qr_svg import qr_svg
-from app.server.errors import ServerError, bad_request, too_many
+from app.server.errors import ApiError, ServerError, bad_request, too_many
 from app.server.keys import new_api_key
 from app.server.ratelimit import TokenBuckets
+from app.server.request_context import (
+    listen_url,
+    public_base_url,
+    request_client,
+    request_limit_key,
+)
 from app.server.service import PushService
 from app.server.validation import (
     ChallengeRequest,
@@ -80,6 +94,43 @@ def describe_agent(agent: str) -> str:
     return cleaned[:80] or "unknown browser"
 
 
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def _host_port(netloc: str, scheme: str) -> tuple[str, int] | None:
+    """("example.com", 443) from a Host header or a URL's netloc; None if malformed."""
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname or parts.username is not None or parts.path or parts.query:
+        return None
+    return parts.hostname.lower(), port if port is not None else _DEFAULT_PORTS.get(scheme, 0)
+
+
+def demo_hosts(base_url: str, listen: str) -> set[tuple[str, int]]:
+    """The (host, port) pairs the demo answers: the public URL's, the listen address's, and
+    on loopback the usual names of this computer."""
+    hosts: set[tuple[str, int]] = set()
+    for url in (base_url, listen):
+        parts = urlsplit(url)
+        found = _host_port(parts.netloc, parts.scheme)
+        if found is None:
+            continue
+        hosts.add(found)
+        if is_loopback_host(found[0]):
+            hosts.update((name, found[1]) for name in ("localhost", "127.0.0.1", "::1"))
+    return hosts
+
+
+def host_allowed(host_header: str | None, scheme: str, allowed: set[tuple[str, int]]) -> bool:
+    if not host_header:
+        return False
+    found = _host_port(host_header.strip(), scheme)
+    return found is not None and found in allowed
+
+
 def parse_user_body(content_type: str | None, body: bytes) -> str:
     """The page's `{"user": NAME}` body: the name, trimmed, or a 400 ApiError."""
     obj = read_json_body(content_type, body)
@@ -92,8 +143,7 @@ def parse_user_body(content_type: str | None, body: bytes) -> str:
 class DemoSite:
     """`site_hooks=[DemoSite(...).install]` adds /demo to a PushServer."""
 
-    def __init__(self, public_url: str | None = None) -> None:
-        self.public_url = public_url
+    def __init__(self) -> None:
         self._service: PushService | None = None
         self._key: str | None = None
         self._key_id: str | None = None
@@ -103,6 +153,7 @@ class DemoSite:
         self._service = service
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
+        app.middlewares.append(self._check_host)
         router = app.router
         router.add_get(DEMO_PATH, self.page, allow_head=False)
         router.add_get(DEMO_PATH + "/", self.to_page, allow_head=False)
@@ -114,6 +165,28 @@ class DemoSite:
         router.add_get(DEMO_PATH + "/api/signins/{id}", self.sign_in_status, allow_head=False)
         router.add_delete(DEMO_PATH + "/api/signins/{id}", self.cancel)
         router.add_post(DEMO_PATH + "/api/unblock", self.unblock)
+
+    @web.middleware
+    async def _check_host(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        path = request.rel_url.path
+        if path == DEMO_PATH or path.startswith(DEMO_PATH + "/"):
+            # Behind a proxy the scheme a URL's default port belongs to is the public one.
+            allowed = demo_hosts(public_base_url(request), listen_url(request))
+            scheme = urlsplit(public_base_url(request)).scheme
+            if not (
+                host_allowed(request.host, scheme, allowed)
+                or host_allowed(request.host, request.scheme, allowed)
+            ):
+                raise ApiError(
+                    421,
+                    "wrong_host",
+                    "The demo answers only at this server's own address.",
+                )
+        return await handler(request)
 
     # -- its own API key -------------------------------------------------------------------
 
@@ -167,11 +240,6 @@ class DemoSite:
 
     # -- the page's API --------------------------------------------------------------------
 
-    def _base_url(self, request: web.Request) -> str:
-        if self.public_url:
-            return self.public_url.rstrip("/")
-        return f"{request.scheme}://{request.host}"
-
     @staticmethod
     async def _user(request: web.Request) -> str:
         return parse_user_body(request.headers.get("Content-Type"), await request.read())
@@ -184,7 +252,7 @@ class DemoSite:
         return value
 
     async def enroll(self, request: web.Request) -> web.Response:
-        wait = self._codes.take(request.remote or "unknown")
+        wait = self._codes.take(request_limit_key(request))
         if wait > 0:
             raise too_many(
                 "rate_limited", "Too many enrollment codes from this address.", math.ceil(wait)
@@ -192,7 +260,7 @@ class DemoSite:
         user = await self._user(request)
         rp = await self._rp()
         made = await self.service.create_enrollment(
-            rp, EnrollmentRequest(user, ENROLLMENT_TTL), self._base_url(request)
+            rp, EnrollmentRequest(user, ENROLLMENT_TTL), public_base_url(request)
         )
         uri = str(made["uri"])
         return _json(
@@ -214,7 +282,7 @@ class DemoSite:
         rp = await self._rp()
         context = {
             "app": DEMO_RP,
-            "ip": (request.remote or "unknown")[:MAX_TEXT_LENGTH],
+            "ip": request_client(request)[:MAX_TEXT_LENGTH],
             "location": LOCATION,
             "user_agent": describe_agent(request.headers.get("User-Agent", ""))[:MAX_TEXT_LENGTH],
         }

@@ -1,0 +1,154 @@
+"""The user's preferences, in a small JSON file that the desktop app and the CLI both read.
+
+`preferences.json` in $KEYFOB_CONFIG_DIR, else the per-user config folder (~/.config/Keyfob on
+Linux). The desktop app's Settings keep every preference here (QSettings keeps only window
+state), and the CLI reads those that change codes: `keyfob code` applies the clock correction
+set in Settings, so both faces show the same code.
+
+    {"format": "keyfob-preferences", "version": 1,
+     "preferences": {"time/offset_seconds": -20.0, "security/auto_lock_minutes": 5, ...}}
+
+Nothing secret is stored here: no account names, no codes, no password. A value of the wrong
+type or out of range reads as its default; keys this version does not know are kept, so a
+newer Keyfob's preferences survive a change made by this one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from app.core.errors import KeyfobError
+from app.core.files import atomic_write
+from app.vault.encoding import loads_strict
+from app.vault.fileio import make_private_dir
+
+FILE_NAME = "preferences.json"
+FORMAT = "keyfob-preferences"
+VERSION = 1
+MAX_BYTES = 64 * 1024  # a few dozen short values; a bigger file is not ours
+
+TIME_OFFSET = "time/offset_seconds"
+MAX_TIME_OFFSET = 24 * 3600.0
+
+_log = logging.getLogger(__name__)
+V = TypeVar("V", bool, int, float, str)
+
+
+class PreferencesError(KeyfobError, ValueError):
+    """The preferences file cannot be read (damaged, not ours) or written."""
+
+
+def parse_preferences(raw: bytes) -> dict[str, Any]:
+    """The preferences in a file's bytes; PreferencesError saying why if it is not one."""
+    if len(raw) > MAX_BYTES:
+        raise PreferencesError(f"it is larger than {MAX_BYTES // 1024} KiB")
+    try:
+        document = loads_strict(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise PreferencesError("it is not valid JSON") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise PreferencesError("it is not a Keyfob preferences file")
+    values = document.get("preferences", {})
+    if not isinstance(values, dict):
+        raise PreferencesError("its preferences are not a JSON object")
+    return values
+
+
+def encode_preferences(values: Mapping[str, Any]) -> bytes:
+    document = {"format": FORMAT, "version": VERSION, "preferences": dict(values)}
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=True, allow_nan=False)
+    return (text + "\n").encode("ascii")
+
+
+def _typed(value: Any, kind: type[V]) -> V | None:
+    """`value` as `kind` if it is one (an int counts as a float; a bool is never a number)."""
+    if isinstance(value, bool) != (kind is bool):
+        return None
+    if kind is float and isinstance(value, int | float):
+        return float(value)
+    return value if isinstance(value, kind) else None
+
+
+class Preferences:
+    """The preferences file of one config folder, read when made; each change saved at once."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / FILE_NAME
+        # Why the file could not be read ("" when it could, or is absent).
+        self._values, self.exists, self.problem = self._read()
+
+    def __repr__(self) -> str:
+        return f"Preferences({str(self.path)!r})"
+
+    @classmethod
+    def default(cls) -> Preferences:
+        """The user's: $KEYFOB_CONFIG_DIR, else the per-user config folder."""
+        from app.vault.paths import default_config_dir
+
+        return cls(default_config_dir())
+
+    def _read(self) -> tuple[dict[str, Any], bool, str]:
+        """The values in the file, whether it exists, and why it could not be read."""
+        try:
+            with open(self.path, "rb") as file:
+                raw = file.read(MAX_BYTES + 1)
+        except FileNotFoundError:
+            return {}, False, ""
+        except OSError as error:
+            return {}, True, f"cannot read {self.path}: {error.strerror or type(error).__name__}"
+        try:
+            return parse_preferences(raw), True, ""
+        except PreferencesError as error:
+            return {}, True, f"{self.path} is damaged ({error}): its preferences are not used"
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def value(self, key: str, default: V, kind: type[V]) -> V:
+        """The preference `key` if it is a `kind`, else `default`."""
+        typed = _typed(self._values.get(key), kind)
+        return default if typed is None else typed
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values
+
+    @property
+    def time_offset(self) -> float:
+        """Seconds added to the system clock for every code (the correction set in Settings)."""
+        value = self.value(TIME_OFFSET, 0.0, float)
+        return value if -MAX_TIME_OFFSET <= value <= MAX_TIME_OFFSET else 0.0
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def set_value(self, key: str, value: bool | int | float | str) -> None:
+        """Set one preference and save the file. PreferencesError if it cannot be written (the
+        value still holds for this run)."""
+        self.update({key: value})
+
+    def update(self, values: Mapping[str, bool | int | float | str]) -> None:
+        """Set several preferences and save the file once."""
+        # Another Keyfob may have changed other preferences since this one read the file:
+        # theirs stay, these go on top. A file that cannot be read is replaced.
+        on_disk, exists, problem = self._read()
+        merged = {**(on_disk if exists and not problem else self._values), **values}
+        self._values = merged
+        try:
+            make_private_dir(self.folder)
+            atomic_write(self.path, encode_preferences(merged))
+        except (OSError, ValueError) as error:
+            reason = (error.strerror if isinstance(error, OSError) else None) or type(
+                error
+            ).__name__
+            _log.warning("the preferences were not saved: %s", reason)
+            raise PreferencesError(
+                f"cannot save the preferences in {self.path}: {reason}"
+            ) from None
+        self.exists = True
+        self.problem = ""
+
+    def set_time_offset(self, seconds: float) -> None:
+        self.set_value(TIME_OFFSET, max(-MAX_TIME_OFFSET, min(MAX_TIME_OFFSET, float(seconds))))
