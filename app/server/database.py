@@ -2,7 +2,8 @@
 
 - `postgresql://user:password@host:port/db` (or `postgres://`), libpq style: parameters
   such as `?sslmode=verify-full` are honoured (asyncpg reads them). Several nodes share it.
-- `sqlite:///ABSOLUTE/PATH` or `sqlite:RELATIVE/PATH`: one SQLite file, for one node.
+- `sqlite:///ABSOLUTE/PATH` (four slashes work too) or `sqlite:RELATIVE/PATH`: one SQLite
+  file, for one node.
 - none: SQLite in the data folder, as a server with no set-up has always done.
 
 The PostgreSQL driver is imported only when a postgresql URL is given.
@@ -70,7 +71,9 @@ def parse_database_url(text: str) -> Database:
                 raise DatabaseUrlError(
                     "write an SQLite URL as sqlite:///ABSOLUTE/PATH or sqlite:RELATIVE/PATH"
                 )
+            # sqlite:///var/x and sqlite:////var/x (SQLAlchemy's spelling) are both /var/x.
             path = unquote(parts.path)
+            path = "/" + path.lstrip("/") if path.strip("/") else ""
         else:
             path = unquote(rest)
         if not path or path.endswith("/"):

@@ -150,6 +150,15 @@ def _enrollment(row: Record) -> EnrollmentRecord:
     )
 
 
+def _user_state(row: Record) -> UserState:
+    return UserState(
+        blocked=bool(row["blocked"]),
+        strikes=row["strikes"],
+        not_before=row["not_before"],
+        create_tat=row["create_tat"],
+    )
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -230,7 +239,7 @@ class PostgresStore:
                 # failed reconnection while the database is down; one is made when needed.
                 min_size=0,
                 max_size=max_connections,
-                max_inactive_connection_lifetime=60.0,
+                max_inactive_connection_lifetime=300.0,
                 **connect_options(url, node_id, "pool"),
             )
             try:
@@ -500,12 +509,7 @@ class PostgresStore:
                 user,
             )
             row = await conn.fetchrow(query, rp, user)
-        return UserState(
-            blocked=bool(row["blocked"]),
-            strikes=row["strikes"],
-            not_before=row["not_before"],
-            create_tat=row["create_tat"],
-        )
+        return _user_state(row)
 
     @staticmethod
     async def _save_user(conn: Connection, rp: str, user: str, state: UserState) -> None:
@@ -534,23 +538,42 @@ class PostgresStore:
         """Move one challenge from pending to `status`, inside the caller's transaction:
         how it went, and the user's state after it. The user's row is locked before the
         challenge's (the order create takes them in), so two transactions never wait on
-        each other in a circle; `locked` is that state when the caller holds the lock."""
+        each other in a circle; `locked` is that state when the caller holds the lock.
+        Each step is one statement: this is on the path of every answer."""
         if locked is None:
-            owner = await conn.fetchrow(
-                "SELECT rp, user_name FROM challenges WHERE id = $1", challenge_id
+            row = await conn.fetchrow(
+                "SELECT u.blocked, u.strikes, u.not_before, u.create_tat FROM users u "
+                "JOIN challenges c ON c.rp = u.rp AND c.user_name = u.user_name "
+                "WHERE c.id = $1 FOR UPDATE OF u",
+                challenge_id,
             )
-            if owner is None:
+            if row is None:  # no such challenge (every challenge is made with its user's row)
                 return None, None
-            state = await self._lock_user(conn, owner["rp"], owner["user_name"])
+            state = _user_state(row)
         else:
             state = locked
+        after = rules.after_end(policy, state, status, decided_at)
+        notice = Notice(NoticeKind.CHALLENGE_ENDED, self.node_id, challenge_id)
+        # Pending -> final, the user's new state and the notice, all or nothing; when it
+        # was no longer pending, none of them.
         row = await conn.fetchrow(
-            "UPDATE challenges SET status = $1, decided_at = $2, device_id = $3 "  # noqa: S608
-            f"WHERE id = $4 AND status = 'pending' RETURNING {_CHALLENGE_COLUMNS}",
+            "WITH done AS (UPDATE challenges SET status = $1, decided_at = $2, device_id = $3 "  # noqa: S608
+            f"    WHERE id = $4 AND status = 'pending' RETURNING {_CHALLENGE_COLUMNS}), "
+            " saved AS (UPDATE users SET blocked = $5, strikes = $6, not_before = $7, "
+            "    create_tat = $8 FROM done "
+            "    WHERE users.rp = done.rp AND users.user_name = done.user_name), "
+            " told AS (SELECT pg_notify($9, $10) FROM done) "
+            "SELECT done.*, (SELECT count(*) FROM told) AS told FROM done",
             status.value,
             decided_at,
             device_id,
             challenge_id,
+            after.blocked,
+            after.strikes,
+            after.not_before,
+            after.create_tat,
+            CHANNEL,
+            notice.encode(),
         )
         if row is None:
             row = await conn.fetchrow(
@@ -558,12 +581,7 @@ class PostgresStore:
                 challenge_id,
             )
             return (None if row is None else FinishOutcome(False, _challenge(row))), state
-        challenge = _challenge(row)
-        after = rules.after_end(policy, state, status, decided_at)
-        if after != state:
-            await self._save_user(conn, challenge.rp, challenge.user, after)
-        await _notify(conn, Notice(NoticeKind.CHALLENGE_ENDED, self.node_id, challenge.id))
-        return FinishOutcome(True, challenge), after
+        return FinishOutcome(True, _challenge(row)), after
 
     async def create_challenge(
         self, challenge: ChallengeRecord, policy: FatiguePolicy
@@ -581,13 +599,16 @@ class PostgresStore:
                 return CreateOutcome(CreateKind.NO_DEVICE)
             state = await self._lock_user(conn, *key)
             expired = []
-            stale = await conn.fetch(
-                "SELECT id, expires_at FROM challenges WHERE rp = $1 AND user_name = $2 "
-                "AND status = 'pending' AND expires_at <= $3",
+            pending_until = None
+            pending = await conn.fetch(
+                "SELECT id, expires_at FROM challenges "
+                "WHERE rp = $1 AND user_name = $2 AND status = 'pending'",
                 *key,
-                now,
             )
-            for row in stale:
+            for row in pending:
+                if not rules.is_due(row["expires_at"], now):
+                    pending_until = min(pending_until or row["expires_at"], row["expires_at"])
+                    continue
                 outcome, after = await self._finish(
                     conn,
                     row["id"],
@@ -600,19 +621,20 @@ class PostgresStore:
                 if outcome is not None and outcome.changed:
                     expired.append(outcome.challenge)
                 state = after or state
-            pending_until = await conn.fetchval(
-                "SELECT MIN(expires_at) FROM challenges "
-                "WHERE rp = $1 AND user_name = $2 AND status = 'pending'",
-                *key,
-            )
             verdict = rules.judge_create(
                 policy, state, now=now, has_device=True, pending_until=pending_until
             )
             if verdict.state is None:
                 return CreateOutcome(verdict.kind, verdict.retry_at, expired)
+            saved = verdict.state
+            notice = Notice(NoticeKind.CHALLENGE_CREATED, self.node_id, challenge.id)
+            # The challenge, the user's new state and the notice in one statement.
             await conn.execute(
-                f"INSERT INTO challenges ({_CHALLENGE_COLUMNS}) "  # noqa: S608
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                f"WITH made AS (INSERT INTO challenges ({_CHALLENGE_COLUMNS}) "  # noqa: S608
+                "    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)), "
+                " saved AS (UPDATE users SET blocked = $13, strikes = $14, not_before = $15, "
+                "    create_tat = $16 WHERE rp = $2 AND user_name = $3) "
+                "SELECT pg_notify($17, $18)",
                 challenge.id,
                 challenge.rp,
                 challenge.user,
@@ -625,9 +647,13 @@ class PostgresStore:
                 challenge.payload_hash,
                 challenge.decided_at,
                 challenge.device_id,
+                saved.blocked,
+                saved.strikes,
+                saved.not_before,
+                saved.create_tat,
+                CHANNEL,
+                notice.encode(),
             )
-            await self._save_user(conn, *key, verdict.state)
-            await _notify(conn, Notice(NoticeKind.CHALLENGE_CREATED, self.node_id, challenge.id))
             return CreateOutcome(CreateKind.CREATED, expired=expired)
 
         return await self._write(run)

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Final
 from urllib.parse import quote
@@ -89,6 +90,9 @@ PRUNE_EVERY: Final = 3600.0
 # A response that came while the database was unavailable is judged again after these.
 JUDGE_RETRY_FIRST: Final = 0.5
 JUDGE_RETRY_MAX: Final = 5.0
+READY_TIMEOUT: Final = 2.0
+# How long this node remembers how a challenge ended, for long polls that catch up with it.
+RECENT_ENDS: Final = 10.0
 
 
 def _new_id(prefix: str) -> str:
@@ -155,6 +159,9 @@ class PushService:
         self.node_id = node_id
         # Long polls waiting on a pending challenge: one event each, removed when it returns.
         self._waiters: dict[str, set[asyncio.Event]] = {}
+        # Challenges that ended lately (final rows, as read or written): a poll woken by an
+        # end, or registered just after one, answers from here instead of reading again.
+        self._recent_ends: OrderedDict[str, tuple[float, ChallengeRecord]] = OrderedDict()
         self._background: set[asyncio.Task[None]] = set()
         self._last_prune = 0.0
         self._closing = False
@@ -373,16 +380,24 @@ class PushService:
         waiting.add(event)
         try:
             while True:
-                # Read after the event is in place, so an ending in between is not missed.
-                challenge = await self._current(rp, challenge_id)
+                # An end announced since the read (before the event was in place) or since
+                # the wake-up is here; any other wake-up (its expiry, a re-read after a
+                # lost listener) reads the row again.
+                ended = self._recent_ends.get(challenge_id)
+                if ended is not None:
+                    return status_body(ended[1])
                 remaining = deadline - loop.time()
-                if challenge.status is not Status.PENDING or remaining <= 0 or self._closing:
+                if remaining <= 0 or self._closing:
                     return status_body(challenge)
                 until_expiry = challenge.expires_at - self.clock.now()
                 timeout = min(remaining, max(0.05, until_expiry + 0.05))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), timeout)
                 event.clear()
+                if challenge_id not in self._recent_ends:
+                    challenge = await self._current(rp, challenge_id)
+                    if challenge.status is not Status.PENDING:
+                        return status_body(challenge)
         finally:
             waiting.discard(event)
             if not waiting and self._waiters.get(challenge_id) is waiting:
@@ -475,8 +490,19 @@ class PushService:
                 conn.mark_ended(challenge.id)
             else:
                 conn.end_challenge(challenge.id, message)
+        self._remember_end(challenge)
         for event in self._waiters.get(challenge.id, ()):
             event.set()
+
+    def _remember_end(self, challenge: ChallengeRecord) -> None:
+        now = asyncio.get_running_loop().time()
+        self._recent_ends[challenge.id] = (now, challenge)
+        self._recent_ends.move_to_end(challenge.id)
+        while self._recent_ends:
+            then, _ = next(iter(self._recent_ends.values()))
+            if now - then <= RECENT_ENDS:
+                break
+            self._recent_ends.popitem(last=False)
 
     async def sweep(self) -> int:
         """Expire what is due (and, now and then, forget what is long over)."""
@@ -569,9 +595,11 @@ class PushService:
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: the database answers, and notices can arrive."""
         try:
-            await self.store.ping()
+            # A probe that hangs is as bad as one that fails: load balancers time out.
+            async with asyncio.timeout(READY_TIMEOUT):
+                await self.store.ping()
             database = True
-        except StoreUnavailable:
+        except (StoreUnavailable, TimeoutError):
             database = False
         return {"database": database, "notifications": self.notifier.connected}
 
@@ -620,12 +648,15 @@ class PushService:
         conn.send(_text({"type": "ready", "server_time": now}))
         self.hub.add(conn)
         try:
-            for challenge in await self.store.pending_challenges(conn.rp, conn.user, now):
-                conn.send_challenge(challenge.id, challenge.payload)
-            await self.store.touch_device(conn.device_id, now)
+            pending = await self.store.pending_challenges(conn.rp, conn.user, now)
         except StoreUnavailable:
             # `ready` promises every pending challenge: come back when they can be read.
             conn.close_soon(CLOSE_TRY_AGAIN, "database unavailable")
+            return
+        for challenge in pending:
+            conn.send_challenge(challenge.id, challenge.payload)
+        with contextlib.suppress(StoreUnavailable):  # last_seen only: not worth an error
+            await self.store.touch_device(conn.device_id, now)
 
     async def detach(self, conn: Connection) -> None:
         # last_seen first: a device listed offline already shows when it was last seen.

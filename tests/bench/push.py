@@ -1,15 +1,25 @@
 """Benchmark of the push server: devices held, memory, and latency under load.
 
 Run: .venv/bin/python tests/bench/push.py [--devices 10000] [--rate 100] [--seconds 30]
+     .venv/bin/python tests/bench/push.py --database postgresql --nodes 2
 (not part of the test run; prints a table against the issue's targets).
 
-The server is a `keyfob-server run` subprocess with a fresh data folder; this process is the
-devices (app.push's DeviceSession over aiohttp websockets, many per process) and the
-relying party. Devices connect from many loopback addresses (127.0.x.y), as devices behind
-many NATs would, which also keeps each address under the per-address limits. Latencies use
-CLOCK_MONOTONIC, which both ends of a measurement share since they are in this process; the
-server's memory is its VmRSS from /proc. The data folder (with the server's log) is removed
-at the end unless --keep is given.
+The server is one `keyfob-server run` subprocess with a fresh data folder (SQLite), or with
+`--database postgresql` several nodes on one PostgreSQL database: a throw-away cluster made
+by initdb (tests/server/postgres_fixture.py), or --database-url. Devices are spread over the
+nodes (device i enrolls through, and connects to, node i mod N), and each challenge is made,
+and long-polled, on the next node, the one that does NOT hold the device: every challenge
+crosses nodes through the database's notifications. A PostgreSQL run first runs the
+single-node SQLite one (unless --no-compare) and prints both side by side.
+
+This process is the devices (app.push's DeviceSession over aiohttp websockets, many per
+process) and the relying party. Devices connect from many loopback addresses (127.0.x.y),
+as devices behind many NATs would, which also keeps each address under the per-address
+limits. Latencies use CLOCK_MONOTONIC, which both ends of a measurement share since they are
+in this process; a node's memory is its VmRSS from /proc; its database connections are
+counted in pg_stat_activity (by the application name each node gives its connections) every
+half second during the load, and the most seen is reported. The data folders (with the
+nodes' logs) are removed at the end unless --keep is given.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import asyncio
 import contextlib
 import gc
 import random
+import re
 import resource
 import shutil
 import signal
@@ -28,10 +39,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -55,9 +66,11 @@ from app.push.session import (  # noqa: E402
 SERVER = str(Path(sys.executable).with_name("keyfob-server"))
 DEVICES_PER_ADDRESS = 40
 TARGET_DEVICES = 10_000
-TARGET_RSS_MIB = 400
+TARGET_RSS_MIB = 400  # one node holding every device
+TARGET_NODE_RSS_MIB = 250  # each of several nodes
 TARGET_RECEIPT_P99_MS = 50
 TARGET_ROUND_TRIP_P99_MS = 100
+TARGET_DB_CONNECTIONS = 10
 T = TypeVar("T")
 
 
@@ -101,7 +114,7 @@ async def gather_limited(jobs: list[Callable[[], Awaitable[T]]], limit: int) -> 
 
 @dataclass
 class Bench:
-    base_url: str
+    node_urls: list[str]
     api_key: str
     rp: aiohttp.ClientSession
     sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
@@ -125,11 +138,19 @@ class Bench:
             self.numbers[challenge_id] = future
         return future
 
+    def home(self, index: int) -> str:
+        """The node device `index` enrolls through and holds its socket on."""
+        return self.node_urls[index % len(self.node_urls)]
+
+    def away(self, index: int) -> str:
+        """The node its challenges are made and long-polled on: the next one."""
+        return self.node_urls[(index + 1) % len(self.node_urls)]
+
     async def enroll(self, index: int) -> PushEnrollment:
         headers = {"Authorization": f"Bearer {self.api_key}"}
         body = {"user": f"user-{index}"}
         async with self.rp.post(
-            self.base_url + "/v1/enrollments", json=body, headers=headers
+            self.home(index) + "/v1/enrollments", json=body, headers=headers
         ) as response:
             assert response.status == 201, await response.text()
             uri = (await response.json())["uri"]
@@ -186,18 +207,19 @@ class Device:
         await self.ws.send_str(outgoing.text)
 
 
-async def challenge_round(bench: Bench, user: str) -> tuple[str, float, float]:
+async def challenge_round(bench: Bench, index: int) -> tuple[str, float, float]:
     headers = {"Authorization": f"Bearer {bench.api_key}"}
+    node = bench.away(index)
     start = time.monotonic_ns()
     async with bench.rp.post(
-        bench.base_url + "/v1/challenges", json={"user": user}, headers=headers
+        node + "/v1/challenges", json={"user": f"user-{index}"}, headers=headers
     ) as response:
         body = await response.json()
         if response.status != 201:
             return f"refused {response.status} {body.get('error')}", 0.0, 0.0
     bench.number_for(body["id"]).set_result(body["number"])
     async with bench.rp.get(
-        f"{bench.base_url}/v1/challenges/{body['id']}?wait=20", headers=headers
+        f"{node}/v1/challenges/{body['id']}?wait=20", headers=headers
     ) as response:
         status = (await response.json())["status"]
     done = time.monotonic_ns()
@@ -216,63 +238,180 @@ async def keep_gc_pauses_short() -> None:
         gc.freeze()
 
 
+@dataclass
+class Node:
+    """One `keyfob-server run` subprocess, its log in its data folder."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+    log: IO[str]
+
+    def node_id(self) -> str:
+        found = re.search(r"node (\S+)\)", self.log_path.read_text(errors="replace"))
+        return found.group(1) if found else "?"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@contextlib.contextmanager
+def postgres(args: argparse.Namespace) -> Iterator[tuple[str | None, str | None]]:
+    """(node URL, admin URL) of the database, or (None, None) for SQLite."""
+    if args.database == "sqlite":
+        yield None, None
+        return
+    if args.database_url:
+        yield args.database_url, args.database_url
+        return
+    from tests.server.postgres_fixture import running_cluster
+
+    with running_cluster() as cluster:
+        name = cluster.create_database()
+        say(f"PostgreSQL {cluster.bindir.parent.name} on 127.0.0.1:{cluster.port}")
+        yield cluster.url(name), cluster.url(name)
+
+
+def start_nodes(args: argparse.Namespace, folder: Path, database: str | None) -> list[Node]:
+    count = args.nodes if database else 1
+    nodes = []
+    for index in range(count):
+        data = folder / f"node{index}"
+        data.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        log_path = data / "server.log"
+        log = log_path.open("w")
+        command = [SERVER, "run", "--port", str(port), "--data-dir", str(data)]
+        if database:
+            command += ["--database", database, "--server-key", str(folder / "server-key.pem")]
+        process = subprocess.Popen(command, stderr=log, stdout=log)
+        nodes.append(Node(process, f"http://127.0.0.1:{port}", log_path, log))
+        if index == 0:
+            wait_listening(log_path, process)  # the first makes the key and the schema
+    return nodes
+
+
+def wait_listening(log_path: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while "listening on" not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
+        time.sleep(0.05)
+
+
+async def run_once(args: argparse.Namespace, database_kind: str) -> tuple[int, dict[str, str]]:
+    """One configuration: its nodes, the load, the figures."""
+    setup = argparse.Namespace(**{**vars(args), "database": database_kind})
+    folder = Path(tempfile.mkdtemp(prefix="keyfob-push-bench-"))
+    results: dict[str, str] = {}
+    code = 1
+    with postgres(setup) as (database, admin_url):
+        api_command = [
+            SERVER,
+            "apikey",
+            "create",
+            "Bench Site",
+            "--data-dir",
+            str(folder / "node0"),
+        ]
+        if database:
+            api_command += ["--database", database]
+        made = subprocess.run(api_command, capture_output=True, text=True, check=True)
+        api_key = made.stdout.strip()
+        nodes = start_nodes(setup, folder, database)
+        try:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as rp:
+                for node in nodes:
+                    await wait_ready(rp, node.url)
+                bench = Bench([node.url for node in nodes], api_key, rp)
+                collector = asyncio.create_task(keep_gc_pauses_short())
+                code = await measure(bench, nodes, admin_url, setup, results)
+                collector.cancel()
+                for http in bench.sessions.values():
+                    await http.close()
+        finally:
+            for node in nodes:
+                node.stop()
+    if args.keep:
+        say(f"server data and logs in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    return code, results
+
+
+async def wait_ready(rp: aiohttp.ClientSession, url: str) -> None:
+    for _ in range(600):
+        with contextlib.suppress(aiohttp.ClientError):
+            async with rp.get(url + "/readyz") as response:
+                if response.status == 200:
+                    return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not get ready")
+
+
 async def run(args: argparse.Namespace) -> int:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if hard < args.devices + 1000:
         say(f"the open-file limit ({hard}) is too low for {args.devices} devices")
         return 1
-    data = Path(tempfile.mkdtemp(prefix="keyfob-push-bench-"))
-    made = subprocess.run(
-        [SERVER, "apikey", "create", "Bench Site", "--data-dir", str(data)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    api_key = made.stdout.strip()
-    port = free_port()
-    log = (data / "server.log").open("w")
-    server = subprocess.Popen(
-        [SERVER, "run", "--port", str(port), "--data-dir", str(data)],
-        stderr=log,
-        stdout=log,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    results: dict[str, str] = {}
-    try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as rp:
-            for _ in range(100):
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with rp.get(base_url + "/healthz") as response:
-                        if response.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-            bench = Bench(base_url, api_key, rp)
-            collector = asyncio.create_task(keep_gc_pauses_short())
-            code = await measure(bench, server.pid, args, results)
-            collector.cancel()
-            for http in bench.sessions.values():
-                await http.close()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-    print_table(args, results)
-    if args.keep:
-        say(f"server data and log in {data}")
-    else:
-        shutil.rmtree(data, ignore_errors=True)
+    runs: list[tuple[str, dict[str, str]]] = []
+    code = 0
+    kinds = ["sqlite"]
+    if args.database == "postgresql":
+        kinds = ["sqlite", "postgresql"] if args.compare else ["postgresql"]
+    for kind in kinds:
+        label = "SQLite, 1 node" if kind == "sqlite" else f"PostgreSQL, {args.nodes} nodes"
+        say(f"== {label}")
+        gc.collect()
+        kind_code, results = await run_once(args, kind)
+        code = code or kind_code
+        runs.append((label, results))
+    print_table(args, runs)
     return code
 
 
-async def measure(bench: Bench, pid: int, args: argparse.Namespace, results: dict[str, str]) -> int:
+async def count_connections(admin_url: str, nodes: list[Node], most: dict[str, int]) -> None:
+    """Every half second, each node's connections to the database; keep the most seen."""
+    import asyncpg
+
+    ids = {node.node_id(): node.url for node in nodes}
+    conn = await asyncpg.connect(admin_url)
+    try:
+        while True:
+            rows = await conn.fetch(
+                "SELECT application_name, count(*) AS n FROM pg_stat_activity "
+                "WHERE application_name LIKE 'keyfob-server %' GROUP BY application_name"
+            )
+            now: dict[str, int] = {}
+            for row in rows:
+                node = row["application_name"].split()[1]
+                if node in ids:
+                    now[ids[node]] = now.get(ids[node], 0) + row["n"]
+            for url, count in now.items():
+                most[url] = max(most.get(url, 0), count)
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+async def measure(
+    bench: Bench,
+    nodes: list[Node],
+    admin_url: str | None,
+    args: argparse.Namespace,
+    results: dict[str, str],
+) -> int:
     count = args.devices
-    idle_rss = rss_mib(pid)
+    pids = [node.process.pid for node in nodes]
+    idle_rss = [rss_mib(pid) for pid in pids]
     t = time.monotonic()
-    say(f"enrolling {count} devices ...")
+    say(f"enrolling {count} devices on {len(nodes)} node(s) ...")
     enrollments = await gather_limited(
         [lambda i=i: bench.enroll(i) for i in range(count)], args.concurrency
     )
@@ -283,9 +422,15 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace, results: dic
     await gather_limited([d.connect for d in bench.devices], args.concurrency)
     results["connect"] = f"{count} in {time.monotonic() - t:.0f} s"
     say(f"connected in {time.monotonic() - t:.1f} s")
-    await asyncio.sleep(3)  # let the server settle before reading its memory
-    held_rss = rss_mib(pid)
+    await asyncio.sleep(3)  # let the servers settle before reading their memory
+    held_rss = [rss_mib(pid) for pid in pids]
 
+    most_connections: dict[str, int] = {}
+    counter = (
+        asyncio.create_task(count_connections(admin_url, nodes, most_connections))
+        if admin_url
+        else None
+    )
     total = int(args.rate * args.seconds)
     say(f"{total} challenges at {args.rate}/s ...")
     users = random.sample(range(count), min(total, count))
@@ -297,10 +442,14 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace, results: dic
         delay = start + i / args.rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(challenge_round(bench, f"user-{user}")))
+        tasks.append(asyncio.create_task(challenge_round(bench, user)))
     rounds = await asyncio.gather(*tasks)
     elapsed = time.monotonic() - start
-    peak_rss = rss_mib(pid)
+    peak_rss = [rss_mib(pid) for pid in pids]
+    if counter is not None:
+        counter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await counter
     held = sum(1 for d in bench.devices if d.ready.is_set())
 
     approved = [r for r in rounds if r[0] == "approved"]
@@ -310,12 +459,19 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace, results: dic
             others[status] = others.get(status, 0) + 1
     receipts = [r[1] for r in approved if r[1] == r[1]]
     trips = [r[2] for r in approved]
+
+    def per_node(values: list[float]) -> str:
+        return " / ".join(f"{v:.0f}" for v in values)
+
     results.update(
         {
+            "nodes": str(len(nodes)),
             "held": f"{held}",
-            "idle_rss": f"{idle_rss:.0f}",
-            "held_rss": f"{held_rss:.0f}",
-            "peak_rss": f"{peak_rss:.0f}",
+            "idle_rss": per_node(idle_rss),
+            "held_rss": per_node(held_rss),
+            "held_rss_max": f"{max(held_rss):.0f}",
+            "peak_rss": per_node(peak_rss),
+            "peak_rss_max": f"{max(peak_rss):.0f}",
             "rate": f"{len(rounds) / elapsed:.0f}/s ({len(rounds)} in {elapsed:.0f} s)",
             "approved": f"{len(approved)} of {len(rounds)}" + (f"; {others}" if others else ""),
             "receipt": f"{statistics.median(receipts):.1f} / {percentile(receipts, 99):.1f}",
@@ -324,65 +480,89 @@ async def measure(bench: Bench, pid: int, args: argparse.Namespace, results: dic
             "trip_p99": f"{percentile(trips, 99):.1f}",
         }
     )
+    if most_connections:
+        counts = [most_connections.get(node.url, 0) for node in nodes]
+        results["db_connections"] = " / ".join(str(c) for c in counts)
+        results["db_connections_max"] = str(max(counts))
     for device in bench.devices:
         if device.ws is not None:
             await device.ws.close()
     return 0 if not others else 1
 
 
-def print_table(args: argparse.Namespace, r: dict[str, str]) -> None:
-    if "held" not in r:
+def print_table(args: argparse.Namespace, runs: list[tuple[str, dict[str, str]]]) -> None:
+    """One row per measure, one column per configuration, then the target and whether the
+    last configuration (the one asked for) meets it."""
+    runs = [(label, r) for label, r in runs if "held" in r]
+    if not runs:
         print("the bench did not finish; see the messages above")
         return
 
     def ok(value: float, limit: float, *, at_least: bool = False) -> str:
         return "yes" if (value >= limit if at_least else value <= limit) else "NO"
 
-    rows = [
+    last = runs[-1][1]
+    several = int(last["nodes"]) > 1
+    rss_target = TARGET_NODE_RSS_MIB if several else TARGET_RSS_MIB
+    rows: list[tuple[str, list[str], str, str]] = [
         (
             "devices held",
-            r["held"],
+            [r["held"] for _, r in runs],
             f"{TARGET_DEVICES}",
-            ok(int(r["held"]), TARGET_DEVICES, at_least=True),
+            ok(int(last["held"]), TARGET_DEVICES, at_least=True),
         ),
         (
-            "server RSS, devices held (MiB)",
-            r["held_rss"],
-            f"<= {TARGET_RSS_MIB}",
-            ok(float(r["held_rss"]), TARGET_RSS_MIB),
+            "RSS per node, devices held (MiB)",
+            [r["held_rss"] for _, r in runs],
+            f"<= {rss_target}",
+            ok(float(last["held_rss_max"]), rss_target),
         ),
         (
-            "server RSS, after the load (MiB)",
-            r["peak_rss"],
-            f"<= {TARGET_RSS_MIB}",
-            ok(float(r["peak_rss"]), TARGET_RSS_MIB),
+            "RSS per node, after the load (MiB)",
+            [r["peak_rss"] for _, r in runs],
+            f"<= {rss_target}",
+            ok(float(last["peak_rss_max"]), rss_target),
         ),
         (
             "challenge -> device p50 / p99 (ms)",
-            r["receipt"],
+            [r["receipt"] for _, r in runs],
             f"p99 <= {TARGET_RECEIPT_P99_MS}",
-            ok(float(r["receipt_p99"]), TARGET_RECEIPT_P99_MS),
+            ok(float(last["receipt_p99"]), TARGET_RECEIPT_P99_MS),
         ),
         (
             "create -> approve -> long poll p50 / p99 (ms)",
-            r["trip"],
+            [r["trip"] for _, r in runs],
             f"p99 <= {TARGET_ROUND_TRIP_P99_MS}",
-            ok(float(r["trip_p99"]), TARGET_ROUND_TRIP_P99_MS),
+            ok(float(last["trip_p99"]), TARGET_ROUND_TRIP_P99_MS),
         ),
-        ("challenges (achieved rate)", r["rate"], f"{args.rate}/s", ""),
-        ("approved", r["approved"], "all", ""),
-        ("server RSS, empty (MiB)", r["idle_rss"], "", ""),
-        ("enrolling", r["enroll"], "", ""),
-        ("connecting", r["connect"], "", ""),
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    header = ("measure", "value", "target", "met")
-    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
-    print(line)
+    if "db_connections" in last:
+        rows.append(
+            (
+                "database connections per node (most)",
+                [r.get("db_connections", "-") for _, r in runs],
+                f"<= {TARGET_DB_CONNECTIONS}",
+                ok(float(last["db_connections_max"]), TARGET_DB_CONNECTIONS),
+            )
+        )
+    rows += [
+        ("challenges (achieved rate)", [r["rate"] for _, r in runs], f"{args.rate}/s", ""),
+        ("approved", [r["approved"] for _, r in runs], "all", ""),
+        ("RSS per node, empty (MiB)", [r["idle_rss"] for _, r in runs], "", ""),
+        ("enrolling", [r["enroll"] for _, r in runs], "", ""),
+        ("connecting", [r["connect"] for _, r in runs], "", ""),
+    ]
+    header = ["measure", *(label for label, _ in runs), "target", "met"]
+    table = [[name, *values, target, met] for name, values, target, met in rows]
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+    for row in table:
+        print(line(row))
 
 
 def main() -> int:
@@ -392,6 +572,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the load lasts")
     parser.add_argument("--concurrency", type=int, default=64, help="enrollments at once")
     parser.add_argument("--keep", action="store_true", help="keep the server's data and log")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="sqlite: one node (the default); postgresql: --nodes nodes on one database",
+    )
+    parser.add_argument("--nodes", type=int, default=2, help="nodes on PostgreSQL (default 2)")
+    parser.add_argument(
+        "--database-url", help="an existing PostgreSQL database (default: a throw-away cluster)"
+    )
+    parser.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="with --database postgresql, skip the single-node SQLite run beside it",
+    )
     return asyncio.run(run(parser.parse_args()))
 
 

@@ -73,6 +73,13 @@ def test_empty_key_list_says_how_to_make_one(tmp_path: Path) -> None:
         ["run", "--port", "70000"],
         ["run", "--public-url", "ftp://example.com"],
         ["run", "--log-level", "loud"],
+        ["run", "--database", "mysql://db/keyfob"],
+        ["run", "--database", "postgresql://db:port/keyfob"],
+        ["run", "--metrics-listen", "9765"],
+        ["run", "--metrics-listen", "127.0.0.1:http"],
+        ["run", "--metrics-listen", "127.0.0.1:0"],
+        ["apikey", "list", "--database", "sqlite:"],
+        ["migrate", "--database", "keyfob"],
         ["frobnicate"],
     ],
 )
@@ -164,3 +171,25 @@ def test_a_port_in_use_is_one_line_exit_1(tmp_path: Path) -> None:
         assert error.endswith(f"cannot listen on 127.0.0.1:{port}: address already in use")
     finally:
         assert first.stop() == 0
+
+
+def test_run_on_an_sqlite_file_named_by_url(tmp_path: Path) -> None:
+    state = tmp_path / "state" / "push.sqlite3"
+    state.parent.mkdir()
+    url = f"sqlite:///{state}"
+    key = run("apikey", "create", "Example Site", "--database", url).stdout.strip()
+    server = Running("--port", "0", "--data-dir", str(tmp_path / "data"), "--database", url)
+    try:
+        found = server.wait_for(r"listening on (http://127\.0\.0\.1:\d+) .*SQLite (\S+),")
+        assert found.group(2) == str(state)
+        request = urllib.request.Request(
+            found.group(1) + "/v1/users/alice/devices",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # the key is in that file
+            assert json.load(response) == []
+        with urllib.request.urlopen(found.group(1) + "/readyz", timeout=10) as response:
+            assert json.load(response)["status"] == "ready"
+    finally:
+        assert server.stop() == 0
+    assert not (tmp_path / "data" / "keyfob-server.sqlite3").exists()

@@ -304,3 +304,36 @@ async def test_a_lost_listener_misses_nothing(nodes: TwoNodes, pg_cluster: Postg
     async with asyncio.timeout(10):
         assert (await poll)["status"] == "approved"
     await nodes.a.ready(nodes.http)
+
+
+async def test_an_enrollment_is_used_once_whichever_node_is_asked(nodes: TwoNodes) -> None:
+    from app.push.enrollment import parse_enroll_uri, start_registration
+
+    enrollment = await nodes.rp_a.enroll(USER)
+    uri = parse_enroll_uri(enrollment["uri"])
+    now = int(nodes.clock.now())
+    first, second = (start_registration(uri, f"laptop {i}", now) for i in range(2))
+
+    async def post(node_url: str, body: dict[str, object]) -> tuple[int, str]:
+        async with nodes.http.post(node_url + "/v1/devices", json=body) as response:
+            return response.status, await response.text()
+
+    replies = await asyncio.gather(post(nodes.a.url, first.body), post(nodes.b.url, second.body))
+    assert sorted(status for status, _ in replies) == [201, 409]
+    # The winner asking again, on the other node, gets its answer again.
+    winner = first if replies[0][0] == 201 else second
+    other = nodes.b if winner is first else nodes.a
+    again = await post(other.url, winner.body)
+    assert again == (200, next(text for status, text in replies if status == 201))
+
+
+async def test_a_fraud_report_on_a_blocks_pushes_on_b(nodes: TwoNodes) -> None:
+    device = await nodes.device_on(nodes.a)
+    created = await nodes.rp_b.challenge(USER)
+    await device.event(ChallengeReceived)
+    await device.answer(created.body["id"], Decision.FRAUD, None)
+    assert (await device.event(ChallengeResolved)).status is Status.FRAUD
+    assert (await nodes.rp_b.challenge(USER)).status == 423
+    unblocked = await nodes.rp_a.call("POST", f"/v1/users/{USER}/unblock", {})
+    assert unblocked.status == 200
+    assert (await nodes.rp_b.challenge(USER)).status == 201

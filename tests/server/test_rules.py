@@ -169,6 +169,9 @@ def test_database_urls() -> None:
     assert parse_database_url("sqlite:///var/lib/kf/db.sqlite3").path == Path(
         "/var/lib/kf/db.sqlite3"
     )
+    assert parse_database_url("sqlite:////var/lib/kf/db.sqlite3").path == Path(
+        "/var/lib/kf/db.sqlite3"
+    )
     assert parse_database_url("sqlite:state/db.sqlite3").path == Path("state/db.sqlite3")
     assert parse_database_url("sqlite:///a%20b.db").path == Path("/a b.db")
 
