@@ -141,7 +141,7 @@ class ChangePasswordDialog(QDialog):
         else:
             score = strength.estimate(text).score
             self.meter.set_score(score)
-            self.strength_label.setText(self._strength_text(score))
+            self.strength_label.setText(self.meter.describe(score))
         repeated = self.confirm.text()
         mismatch = bool(repeated) and repeated != text and not text.startswith(repeated)
         self.mismatch.show_error(self.tr("The new passwords do not match.") if mismatch else "")
@@ -152,16 +152,6 @@ class ChangePasswordDialog(QDialog):
     def _ready(self) -> bool:
         text = self.password.text()
         return bool(self.current.text()) and bool(text) and self.confirm.text() == text
-
-    def _strength_text(self, score: int) -> str:
-        texts = (
-            self.tr("Very weak: easy to guess. Add more words."),
-            self.tr("Weak: add more words or characters."),
-            self.tr("Fair: longer would be safer."),
-            self.tr("Good password."),
-            self.tr("Strong password."),
-        )
-        return texts[score]
 
     # --- changing --------------------------------------------------------------------------
 

@@ -372,7 +372,7 @@ class ExportDialog(QDialog):
             if text:
                 result = strength.estimate(text)
                 self.meter.set_score(result.score)
-                self.strength_label.setText(self._strength_text(result.score))
+                self.strength_label.setText(self.meter.describe(result.score))
             else:
                 self.meter.set_score(-1)
                 self.strength_label.setText(
@@ -384,16 +384,6 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(ready)
         for widget in (self.format_box, self.destination, self.browse_button, self.acknowledge):
             widget.setEnabled(not self.busy)
-
-    def _strength_text(self, score: int) -> str:
-        texts = (
-            self.tr("Very weak: easy to guess. Add more words."),
-            self.tr("Weak: add more words or characters."),
-            self.tr("Fair: longer would be safer."),
-            self.tr("Good password."),
-            self.tr("Strong password."),
-        )
-        return texts[score]
 
     # --- the destination -------------------------------------------------------------------
 

@@ -198,21 +198,11 @@ class UnlockWindow(QWidget):
         else:
             result = strength.estimate(text)
             self.meter.set_score(result.score)
-            self.strength_label.setText(self._strength_text(result.score))
+            self.strength_label.setText(self.meter.describe(result.score))
         repeated = self.confirm.text()
         mismatch = bool(repeated) and repeated != text and not text.startswith(repeated)
         self.mismatch.show_error(self.tr("The passwords do not match.") if mismatch else "")
         self.button.setEnabled(bool(text) and repeated == text and not self.busy)
-
-    def _strength_text(self, score: int) -> str:
-        texts = (
-            self.tr("Very weak: easy to guess. Add more words."),
-            self.tr("Weak: add more words or characters."),
-            self.tr("Fair: longer would be safer."),
-            self.tr("Good password."),
-            self.tr("Strong password."),
-        )
-        return texts[score]
 
     # --- submitting ------------------------------------------------------------------------
 

@@ -178,6 +178,17 @@ class StrengthMeter(QWidget):
         self._score = score
         self.update()
 
+    def describe(self, score: int) -> str:
+        """The words shown under the meter for `score` (0 very weak to 4 strong)."""
+        texts = (
+            self.tr("Very weak: easy to guess. Add more words."),
+            self.tr("Weak: add more words or characters."),
+            self.tr("Fair: longer would be safer."),
+            self.tr("Good password."),
+            self.tr("Strong password."),
+        )
+        return texts[score]
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
