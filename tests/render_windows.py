@@ -359,13 +359,14 @@ def render_push(out: Path, temp: Path) -> int:
     from app.core.secret import decode_base32
     from app.push.canonical import new_private_key, private_key_bytes, public_key_bytes
     from app.push.enrollment import EnrollmentUri, PushEnrollment
+    from app.push.history import HistoryEntry
     from app.push.messages import Challenge, Status
     from app.ui.clipboard import SecretClipboard
     from app.ui.main import make_application
     from app.ui.main_window import MainWindow
     from app.ui.push_dialog import PushDialog, PushStatusButton, PushStatusLine
     from app.ui.push_enroll import PushEnrollDialog
-    from app.ui.push_history import HistoryDialog, HistoryEntry
+    from app.ui.push_history import HistoryDialog
     from app.ui.push_manager import Prompt, PushManager
     from app.ui.push_prompt import PromptWindow
     from app.ui.push_transport import ConnectionState, ConnectionStatus, PushConnection

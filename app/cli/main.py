@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("images", nargs="+", metavar="IMAGE", type=path_argument)
     scan.add_argument("--json", action="store_true", help="print a JSON array")
     _transfer_commands(command)
-    from app.cli.push_commands import add_push_parser
+    from app.cli.push.commands import add_push_parser
 
     add_push_parser(command("push", "approve sign-ins from a site's push server"), common)
     from app.cli.desktop_commands import add_desktop_parser
@@ -212,7 +212,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             ),
         }
     elif args.command == "push":
-        from app.cli.push_commands import run_push
+        from app.cli.push.commands import run_push
 
         handlers = {"push": lambda: run_push(ctx, args)}
     elif args.command == "desktop":

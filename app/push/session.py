@@ -3,16 +3,16 @@
 The transport (QWebSocket in the app, aiohttp in tests and the CLI) opens the socket, calls
 `on_open`, feeds every text message to `on_message`, sends each `Outgoing` it gets back and
 acts on the events. Nothing here touches a socket or a timer, so the whole protocol is
-tested without either.
+tested without either. Problems come with a kind (an enum): a transport decides what to tell
+the user by the kind, never by the words of a message, which are for logs and may change.
+When to ping and reconnect is app.push.keepalive.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Final, Literal
 
 from app.push.canonical import (
@@ -27,8 +27,10 @@ from app.push.canonical import (
     sign,
     verify,
 )
+from app.push.close_codes import CloseCode
 from app.push.enrollment import PushEnrollment
 from app.push.errors import ProtocolError, PushError
+from app.push.keepalive import Backoff
 from app.push.messages import (
     MAX_MESSAGE_BYTES,
     NUMBER_PATTERN,
@@ -42,13 +44,36 @@ from app.push.messages import (
     parse_server_message,
 )
 
-CLOSE_POLICY: Final = 1008
-CLOSE_TOO_BIG: Final = 1009
-# The protocol: both sides ping every 20 s; a peer silent for 20 s after a ping is dropped.
-PING_INTERVAL: Final = 20.0
-PING_TIMEOUT: Final = 20.0
 SEEN_LIMIT: Final = 4096
-_JITTER: Final = secrets.SystemRandom()
+
+# How a request decided by the user ended; a `cancel` carrying one of these means another
+# device of the same user answered it.
+DECIDED_STATUSES = frozenset({Status.APPROVED, Status.DENIED, Status.FRAUD, Status.WRONG_NUMBER})
+
+
+class ViolationKind(Enum):
+    """What the server did wrong."""
+
+    TOO_BIG = "too_big"  # a message over 64 KiB
+    WHILE_CLOSED = "while_closed"  # a message after the session closed
+    MALFORMED = "malformed"  # a message that does not parse
+    OUT_OF_TURN = "out_of_turn"  # a message the handshake does not expect now
+    BAD_SIGNATURE = "bad_signature"  # a hello not signed by the pinned server key
+
+    @property
+    def close_code(self) -> CloseCode:
+        """The code to close with when the violation is fatal."""
+        return CloseCode.TOO_BIG if self is ViolationKind.TOO_BIG else CloseCode.POLICY_VIOLATION
+
+
+class DropReason(StrEnum):
+    """Why a challenge was not shown; the value reads as words in a log."""
+
+    BEFORE_READY = "challenge before ready"
+    BAD_SIGNATURE = "not signed by the pinned server key"
+    OTHER_ENROLLMENT = "for another site or account"
+    ALREADY_SEEN = "already seen"
+    EXPIRED = "already expired by the server's clock"
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,11 @@ class ChallengeResolved:
     status: Status
     via: Literal["result", "cancel", "local"]
 
+    @property
+    def elsewhere(self) -> bool:
+        """Whether another device of the user decided it."""
+        return self.via == "cancel" and self.status in DECIDED_STATUSES
+
 
 @dataclass(frozen=True)
 class AnswerRejected:
@@ -95,16 +125,23 @@ class ChallengeDropped:
     """A challenge was not shown, and why (never a user-facing prompt)."""
 
     challenge_id: str
-    reason: str
+    reason: DropReason
 
 
 @dataclass(frozen=True)
 class ProtocolViolation:
-    """The server sent something wrong; when `fatal`, close the socket with `close_code`."""
+    """The server sent something wrong; when `fatal`, close the socket with `close_code`.
 
-    reason: str
+    `detail` says what, in words for a log or a terminal; decide by `kind`.
+    """
+
+    kind: ViolationKind
+    detail: str
     fatal: bool
-    close_code: int = CLOSE_POLICY
+
+    @property
+    def close_code(self) -> CloseCode:
+        return self.kind.close_code
 
 
 Event = (
@@ -116,6 +153,10 @@ Event = (
     | ProtocolViolation
 )
 Action = Outgoing | Event
+
+
+def _fatal(kind: ViolationKind, detail: str) -> list[Action]:
+    return [ProtocolViolation(kind, detail, fatal=True)]
 
 
 class State(Enum):
@@ -177,14 +218,14 @@ class DeviceSession:
 
     def on_message(self, raw: str, now: int) -> list[Action]:
         if len(raw.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
-            return [ProtocolViolation("message larger than 64 KiB", True, CLOSE_TOO_BIG)]
+            return _fatal(ViolationKind.TOO_BIG, "message larger than 64 KiB")
         if self.state is State.CLOSED:
-            return [ProtocolViolation("message while the session is closed", True)]
+            return _fatal(ViolationKind.WHILE_CLOSED, "message while the session is closed")
         try:
             message = parse_server_message(raw)
         except ProtocolError as exc:
             fatal = self.state is State.AWAIT_HELLO
-            return [ProtocolViolation(str(exc), fatal)]
+            return [ProtocolViolation(ViolationKind.MALFORMED, str(exc), fatal)]
         return self._dispatch(message, now)
 
     def _dispatch(
@@ -193,7 +234,9 @@ class DeviceSession:
         if isinstance(message, Hello):
             return self._on_hello(message, now)
         if self.state is State.AWAIT_HELLO:
-            return [ProtocolViolation(f"expected hello, got {type(message).__name__}", True)]
+            return _fatal(
+                ViolationKind.OUT_OF_TURN, f"expected hello, got {type(message).__name__}"
+            )
         if isinstance(message, Ready):
             return self._on_ready(message)
         if isinstance(message, Challenge):
@@ -202,9 +245,11 @@ class DeviceSession:
 
     def _on_hello(self, hello: Hello, now: int) -> list[Action]:
         if self.state is not State.AWAIT_HELLO:
-            return [ProtocolViolation("a second hello on one connection", True)]
+            return _fatal(ViolationKind.OUT_OF_TURN, "a second hello on one connection")
         if not verify(self._server_key, TAG_HELLO, hello.raw):
-            return [ProtocolViolation("hello is not signed by the pinned server key", True)]
+            return _fatal(
+                ViolationKind.BAD_SIGNATURE, "hello is not signed by the pinned server key"
+            )
         self.server_offset = hello.server_time - now
         self.state = State.AWAIT_READY
         auth = sign(
@@ -220,7 +265,7 @@ class DeviceSession:
 
     def _on_ready(self, ready: Ready) -> list[Action]:
         if self.state is not State.AWAIT_READY:
-            return [ProtocolViolation("ready out of turn", True)]
+            return _fatal(ViolationKind.OUT_OF_TURN, "ready out of turn")
         self.state = State.READY
         self.backoff.reset()
         # An answer whose result never came may not have reached the server: send it again.
@@ -236,16 +281,16 @@ class DeviceSession:
 
     def _on_challenge(self, challenge: Challenge, now: int) -> list[Action]:
         if self.state is not State.READY:
-            return [ChallengeDropped(challenge.id, "challenge before ready")]
+            return [ChallengeDropped(challenge.id, DropReason.BEFORE_READY)]
         if not verify(self._server_key, TAG_CHALLENGE, challenge.raw):
-            return [ChallengeDropped(challenge.id, "not signed by the pinned server key")]
+            return [ChallengeDropped(challenge.id, DropReason.BAD_SIGNATURE)]
         if challenge.issuer != self.enrollment.issuer or challenge.user != self.enrollment.user:
-            return [ChallengeDropped(challenge.id, "for another site or account")]
+            return [ChallengeDropped(challenge.id, DropReason.OTHER_ENROLLMENT)]
         if challenge.id in self._seen:
-            return [ChallengeDropped(challenge.id, "already seen")]
+            return [ChallengeDropped(challenge.id, DropReason.ALREADY_SEEN)]
         self._remember(challenge.id)
         if self.server_now(now) >= challenge.expires_at:
-            return [ChallengeDropped(challenge.id, "already expired by the server's clock")]
+            return [ChallengeDropped(challenge.id, DropReason.EXPIRED)]
         self._pending[challenge.id] = challenge
         local_expiry = challenge.expires_at - (self.server_offset or 0)
         return [ChallengeReceived(challenge, local_expiry)]
@@ -302,79 +347,3 @@ class DeviceSession:
         sent = canonical(response).decode()
         self._answered[challenge_id] = sent
         return Outgoing(sent)
-
-
-class Backoff:
-    """Reconnection delays: 1 s doubling to 60 s, each drawn in [d/2, d]; reset after ready."""
-
-    def __init__(
-        self,
-        base: float = 1.0,
-        cap: float = 60.0,
-        random: Callable[[], float] = _JITTER.random,
-    ) -> None:
-        self.base = base
-        self.cap = cap
-        self._random = random
-        self.attempts = 0
-
-    def next_delay(self) -> float:
-        ceiling = min(self.cap, self.base * 2 ** min(self.attempts, 32))
-        self.attempts += 1
-        return float(ceiling * (0.5 + 0.5 * self._random()))
-
-    def reset(self) -> None:
-        self.attempts = 0
-
-
-class Heartbeat:
-    """When to ping the server and when to give up on a silent one, as the protocol says:
-    a ping every `interval` seconds, and the connection dropped when nothing at all (a
-    message, a pong, a ping) has come in for `timeout` seconds after a ping.
-
-    Sans-I/O like the session: the transport reports what it hears, asks `tick` at
-    `next_due` and does what it answers, with whatever monotonic clock it has.
-    """
-
-    def __init__(self, interval: float = PING_INTERVAL, timeout: float = PING_TIMEOUT) -> None:
-        self.interval = interval
-        self.timeout = timeout
-        self._last_heard = 0.0
-        self._next_ping = 0.0
-        self._ping_sent: float | None = None
-
-    def start(self, now: float) -> None:
-        """The socket is open: the first ping is one interval away."""
-        self._last_heard = now
-        self._next_ping = now + self.interval
-        self._ping_sent = None
-
-    def heard(self, now: float) -> None:
-        self._last_heard = max(self._last_heard, now)
-
-    @property
-    def last_heard(self) -> float:
-        return self._last_heard
-
-    def _waiting_since(self) -> float | None:
-        """When the unanswered ping went out, if one is unanswered."""
-        sent = self._ping_sent
-        return sent if sent is not None and self._last_heard < sent else None
-
-    def next_due(self) -> float:
-        """The time `tick` has something to do."""
-        waiting = self._waiting_since()
-        if waiting is None:
-            return self._next_ping
-        return min(self._next_ping, waiting + self.timeout)
-
-    def tick(self, now: float) -> Literal["ping", "drop"] | None:
-        waiting = self._waiting_since()
-        if waiting is not None and now >= waiting + self.timeout:
-            return "drop"
-        if now >= self._next_ping:
-            if waiting is None:
-                self._ping_sent = now
-            self._next_ping = now + self.interval
-            return "ping"
-        return None

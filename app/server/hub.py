@@ -13,6 +13,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.push.close_codes import CloseCode
+
 log = logging.getLogger("keyfob.server.ws")
 
 CloseFn = Callable[[int, str], Coroutine[Any, Any, None]]
@@ -47,7 +49,7 @@ class Connection:
             self.queue.put_nowait((text, since))
         except asyncio.QueueFull:
             log.warning("device %s reads too slowly; closing its socket", self.device_id)
-            self.close_soon(1013, "too slow")
+            self.close_soon(CloseCode.TRY_AGAIN_LATER, "too slow")
 
     def send_challenge(self, challenge_id: str, payload: str, since: float | None = None) -> None:
         """Each challenge once per socket, though fan-out, `ready`, other nodes' notices and

@@ -39,6 +39,7 @@ from app.push.canonical import (
     sign,
     verify,
 )
+from app.push.close_codes import CloseCode
 from app.push.errors import ProtocolError
 from app.push.messages import (
     PROTOCOL_VERSION,
@@ -83,9 +84,6 @@ from app.server.validation import ChallengeRequest, EnrollmentRequest, Registrat
 
 log = logging.getLogger("keyfob.server")
 
-CLOSE_AUTH_FAILED: Final = 4401
-CLOSE_REVOKED: Final = 4403
-CLOSE_TRY_AGAIN: Final = 1013  # the database is unavailable: reconnect later
 PRUNE_EVERY: Final = 3600.0
 # A response that came while the database was unavailable is judged again after these.
 JUDGE_RETRY_FIRST: Final = 0.5
@@ -437,7 +435,7 @@ class PushService:
         if device is None:
             raise NotFound("device")
         for conn in self.hub.for_device(device_id):
-            conn.close_soon(CLOSE_REVOKED, "device revoked")
+            conn.close_soon(CloseCode.REVOKED, "device revoked")
         log.info("device %s of %s revoked", device_id, rp)
         return {"device_id": device_id, "revoked": True}
 
@@ -569,7 +567,7 @@ class PushService:
         device = await self.store.get_device(device_id)
         if device is not None and device.revoked_at is not None:
             for conn in conns:
-                conn.close_soon(CLOSE_REVOKED, "device revoked")
+                conn.close_soon(CloseCode.REVOKED, "device revoked")
 
     async def resync(self) -> None:
         """Notices may have been missed (the listener was away, the store was down): read
@@ -624,22 +622,24 @@ class PushService:
         try:
             message = parse_device_message(raw)
         except ProtocolError as exc:
-            raise AuthRefused(CLOSE_AUTH_FAILED, "malformed auth") from exc
+            raise AuthRefused(CloseCode.AUTH_FAILED, "malformed auth") from exc
         if not isinstance(message, Auth):
-            raise AuthRefused(CLOSE_AUTH_FAILED, "expected auth")
+            raise AuthRefused(CloseCode.AUTH_FAILED, "expected auth")
         try:
             device = await self.store.get_device(message.device_id)
         except StoreUnavailable as exc:
             # Not the device's fault: no failure counted; it reconnects after its backoff.
-            raise AuthRefused(CLOSE_TRY_AGAIN, "database unavailable", failed=False) from exc
+            raise AuthRefused(
+                CloseCode.TRY_AGAIN_LATER, "database unavailable", failed=False
+            ) from exc
         if device is None:
-            raise AuthRefused(CLOSE_AUTH_FAILED, "unknown device")
+            raise AuthRefused(CloseCode.AUTH_FAILED, "unknown device")
         if not hmac.compare_digest(message.nonce, nonce):
-            raise AuthRefused(CLOSE_AUTH_FAILED, "wrong nonce", device_id=device.id)
+            raise AuthRefused(CloseCode.AUTH_FAILED, "wrong nonce", device_id=device.id)
         if not verify(load_public_key(device.public_key), TAG_WS_AUTH, message.raw):
-            raise AuthRefused(CLOSE_AUTH_FAILED, "bad signature", device_id=device.id)
+            raise AuthRefused(CloseCode.AUTH_FAILED, "bad signature", device_id=device.id)
         if device.revoked_at is not None:
-            raise AuthRefused(CLOSE_REVOKED, "device revoked", failed=False)
+            raise AuthRefused(CloseCode.REVOKED, "device revoked", failed=False)
         return device
 
     async def attach(self, conn: Connection) -> None:
@@ -651,7 +651,7 @@ class PushService:
             pending = await self.store.pending_challenges(conn.rp, conn.user, now)
         except StoreUnavailable:
             # `ready` promises every pending challenge: come back when they can be read.
-            conn.close_soon(CLOSE_TRY_AGAIN, "database unavailable")
+            conn.close_soon(CloseCode.TRY_AGAIN_LATER, "database unavailable")
             return
         for challenge in pending:
             conn.send_challenge(challenge.id, challenge.payload)

@@ -20,19 +20,17 @@ from typing import Final
 
 from aiohttp import WSMsgType, web
 
+from app.push.close_codes import CloseCode
 from app.server.config import Limits
 from app.server.errors import ApiError, too_many
 from app.server.hub import Connection
 from app.server.ratelimit import ConnectionCounts, FailureCounts
 from app.server.request_context import request_limit_key
-from app.server.service import CLOSE_AUTH_FAILED, AuthRefused, PushService
+from app.server.service import AuthRefused, PushService
 from app.server.stats import ServerStats
 
 log = logging.getLogger("keyfob.server.ws")
 
-CLOSE_GOING_AWAY: Final = 1001
-CLOSE_UNSUPPORTED: Final = 1003
-CLOSE_INTERNAL: Final = 1011
 FULL_RETRY_AFTER: Final = 5
 
 
@@ -99,7 +97,7 @@ class DeviceSockets:
             self.stats.unexpected_errors += 1
             log.exception("unexpected error on a device socket")
             with contextlib.suppress(Exception):
-                await ws.close(code=CLOSE_INTERNAL, message=b"internal error")
+                await ws.close(code=CloseCode.INTERNAL_ERROR, message=b"internal error")
         finally:
             self.sockets.discard(ws)
             self.counts.close(address)
@@ -117,7 +115,7 @@ class DeviceSockets:
                 msg = await ws.receive(timeout=remaining)
             except TimeoutError:
                 self.failed_auths.failed(address)
-                await ws.close(code=CLOSE_AUTH_FAILED, message=b"auth timeout")
+                await ws.close(code=CloseCode.AUTH_FAILED, message=b"auth timeout")
                 return None
             if msg.type is WSMsgType.TEXT:
                 return str(msg.data)
@@ -125,7 +123,7 @@ class DeviceSockets:
                 await ws.pong(msg.data)
             elif msg.type is WSMsgType.BINARY:
                 self.failed_auths.failed(address)
-                await ws.close(code=CLOSE_AUTH_FAILED, message=b"expected auth")
+                await ws.close(code=CloseCode.AUTH_FAILED, message=b"expected auth")
                 return None
             elif msg.type is not WSMsgType.PONG:
                 return None  # closed, closing, or an error aiohttp has already closed on
@@ -189,7 +187,7 @@ class DeviceSockets:
             elif msg.type is WSMsgType.PING:
                 await ws.pong(msg.data)
             elif msg.type is WSMsgType.BINARY:
-                await ws.close(code=CLOSE_UNSUPPORTED, message=b"text messages only")
+                await ws.close(code=CloseCode.UNSUPPORTED_DATA, message=b"text messages only")
                 return
             elif msg.type is not WSMsgType.PONG:
                 return
@@ -214,14 +212,16 @@ class DeviceSockets:
                 and now - outstanding >= self.limits.ping_timeout
             ):
                 log.info("dropping a silent device socket")
-                await ws.close(code=CLOSE_GOING_AWAY, message=b"no answer to ping")
+                await ws.close(code=CloseCode.GOING_AWAY, message=b"no answer to ping")
                 return
             if outstanding is None or activity.last_rx >= outstanding:
                 outstanding = now
                 with contextlib.suppress(ConnectionError):
                     await ws.ping()
 
-    async def close_all(self, code: int = CLOSE_GOING_AWAY, reason: bytes = b"restarting") -> None:
+    async def close_all(
+        self, code: int = CloseCode.GOING_AWAY, reason: bytes = b"restarting"
+    ) -> None:
         async def close(ws: web.WebSocketResponse) -> None:
             with contextlib.suppress(Exception):
                 await ws.close(code=code, message=reason)

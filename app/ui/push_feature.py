@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt
@@ -29,24 +29,18 @@ if TYPE_CHECKING:
     from app.ui.push_enroll import PushEnrollDialog
     from app.ui.push_history import HistoryDialog
     from app.ui.push_manager import Prompt, PushManager
+    from app.ui.push_prompt import PromptWindow
     from app.ui.push_transport import TransportOptions
     from app.ui.tray import Tray
     from app.vault.content import VaultContent
     from app.vault.store import Vault
 
 
-def read_enrollments(push: list[dict[str, Any]]) -> list[PushEnrollment]:
-    """The usable enrollments of the vault's `push` list (an unreadable one is skipped)."""
-    from app.push.enrollment import PushEnrollment
-    from app.push.errors import EnrollmentError
+def _prompt_window(manager: PushManager) -> PromptWindow:
+    # Handed to the manager, which must not import the window: the window imports it.
+    from app.ui.push_prompt import PromptWindow
 
-    found: list[PushEnrollment] = []
-    for raw in push:
-        try:
-            found.append(PushEnrollment.from_dict(raw))
-        except EnrollmentError:
-            continue
-    return found
+    return PromptWindow(manager)
 
 
 class PushFeature(QObject):
@@ -129,6 +123,8 @@ class PushFeature(QObject):
                 self.manager.shutdown()
 
     def _sync(self, vault: Vault) -> None:
+        from app.push.records import read_enrollments
+
         push = vault.content.push
         enrollments = read_enrollments(push)
         if not enrollments and self.manager is None:
@@ -147,7 +143,13 @@ class PushFeature(QObject):
         if self.manager is None:
             from app.ui.push_manager import PushManager
 
-            manager = PushManager(self, now=self.now, options=self.options, parent=self)
+            manager = PushManager(
+                self,
+                now=self.now,
+                options=self.options,
+                window_factory=_prompt_window,
+                parent=self,
+            )
             if self.result_ms is not None:
                 manager.result_ms = self.result_ms
             manager.drift_measured.connect(self._drift_measured)
@@ -222,7 +224,8 @@ class PushFeature(QObject):
         main = self.controller.main_window
         if main is None:
             return None
-        from app.ui.push_history import HistoryDialog, PushHistory
+        from app.push.history import PushHistory
+        from app.ui.push_history import HistoryDialog
 
         history = self.manager.history if self.manager is not None else PushHistory()
         dialog = HistoryDialog(self.dialog or main, history)
@@ -272,12 +275,10 @@ class PushFeature(QObject):
             self._links.append(text)
             self.controller.show_window()
             return None
+        from app.push.records import enrolled_for, read_enrollments
         from app.ui.push_enroll import PushEnrollDialog
 
-        already = any(
-            e.url == uri.url and e.issuer == uri.issuer and e.user == uri.user
-            for e in read_enrollments(vault.content.push)
-        )
+        already = enrolled_for(read_enrollments(vault.content.push), uri.url, uri.issuer, uri.user)
         dialog = PushEnrollDialog(main, uri, self._save, already_enrolled=already)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -291,8 +292,10 @@ class PushFeature(QObject):
 
             raise UiError(self.tr("Keyfob was locked meanwhile; set it up again after unlocking."))
 
+        from app.push.records import add_enrollment
+
         def change(content: VaultContent) -> None:
-            content.push.append(enrollment.to_dict())
+            add_enrollment(content, enrollment)
 
         vault.modify(change)
         self._sync(vault)
@@ -302,8 +305,10 @@ class PushFeature(QObject):
         if vault is None:
             return
 
+        from app.push.records import remove_enrollment
+
         def change(content: VaultContent) -> None:
-            content.push[:] = [p for p in content.push if p.get("device_id") != device_id]
+            remove_enrollment(content, device_id)
 
         try:
             vault.modify(change)

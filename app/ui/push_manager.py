@@ -11,29 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.push.enrollment import PushEnrollment
 from app.push.errors import PushError
+from app.push.history import HistoryEntry, PushHistory
 from app.push.messages import Challenge, Decision, Status
-from app.push.session import (
-    AnswerRejected,
-    ChallengeReceived,
-    ChallengeResolved,
-    Connected,
-)
-from app.ui.push_history import HistoryEntry, PushHistory
+from app.push.session import AnswerRejected, ChallengeReceived, ChallengeResolved, Connected
 from app.ui.push_transport import (
     ConnectionState,
     ConnectionStatus,
     PushConnection,
     TransportOptions,
 )
-
-if TYPE_CHECKING:
-    from app.ui.push_prompt import PromptWindow
 
 EXPIRY_CHECK_MS = 1000
 RESULT_MS = 2500  # how long the prompt shows how a request ended
@@ -47,6 +39,20 @@ class Unlocker(Protocol):
     def unlock(self, password: str, done: Callable[[str | None], None]) -> None:
         """Open the vault with `password`; then `done(None)`, or `done(message)` if not."""
         ...
+
+
+class PromptPresenter(Protocol):
+    """The window that shows the manager's prompts (push_prompt.PromptWindow).
+
+    The manager is handed a way to make one rather than importing it: the window reads the
+    manager, and a module pair that imports each other cannot be understood apart.
+    """
+
+    def present(self) -> None: ...
+
+    def close(self) -> bool: ...
+
+    def deleteLater(self) -> None: ...  # Qt spells it so
 
 
 @dataclass
@@ -86,8 +92,10 @@ class PushManager(QObject):
         now: Callable[[], float] = time.time,
         options: TransportOptions | None = None,
         show_prompts: bool = True,
+        window_factory: Callable[[PushManager], PromptPresenter] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`window_factory` makes the prompt window; without one no window shows."""
         super().__init__(parent)
         self.unlocker = unlocker
         self.now = now
@@ -98,7 +106,8 @@ class PushManager(QObject):
         self.prompts: list[Prompt] = []  # waiting for an answer, in the order they came
         self.history = PushHistory()
         self.drift: float | None = None
-        self.window: PromptWindow | None = None
+        self.window: PromptPresenter | None = None
+        self._window_factory = window_factory
         self._expiry = QTimer(self)
         self._expiry.setInterval(EXPIRY_CHECK_MS)
         self._expiry.timeout.connect(self.expire)
@@ -175,18 +184,7 @@ class PushManager(QObject):
         received = int(self.now())
         prompt = Prompt(connection.enrollment, challenge, event.local_expires_at, received)
         self.prompts.append(prompt)
-        self.history.add(
-            HistoryEntry(
-                device_id=connection.device_id,
-                challenge_id=challenge.id,
-                issuer=challenge.issuer,
-                user=challenge.user,
-                action=challenge.action,
-                context=dict(challenge.context),
-                created_at=challenge.created_at,
-                received_at=received,
-            )
-        )
+        self.history.add(HistoryEntry.from_challenge(connection.device_id, challenge, received))
         self._expiry.start()
         self.history_changed.emit()
         self.prompts_changed.emit()
@@ -200,13 +198,7 @@ class PushManager(QObject):
             return
         self.prompts.remove(prompt)
         prompt.outcome = event.status
-        # A `cancel` carrying a decision means another device of the user answered.
-        prompt.elsewhere = event.via == "cancel" and event.status in (
-            Status.APPROVED,
-            Status.DENIED,
-            Status.FRAUD,
-            Status.WRONG_NUMBER,
-        )
+        prompt.elsewhere = event.elsewhere
         self.history.finish(
             device_id,
             event.challenge_id,
@@ -263,10 +255,9 @@ class PushManager(QObject):
     def unlock(self, password: str, done: Callable[[str | None], None]) -> None:
         self.unlocker.unlock(password, done)
 
-    def show_window(self) -> PromptWindow:
-        if self.window is None:
-            from app.ui.push_prompt import PromptWindow
-
-            self.window = PromptWindow(self)
-        self.window.present()
+    def show_window(self) -> PromptPresenter | None:
+        if self.window is None and self._window_factory is not None:
+            self.window = self._window_factory(self)
+        if self.window is not None:
+            self.window.present()
         return self.window

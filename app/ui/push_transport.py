@@ -22,30 +22,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 
+from app.push.close_codes import CloseCode
 from app.push.enrollment import PushEnrollment, check_ws_url
 from app.push.errors import PushUriError
+from app.push.keepalive import Backoff, Heartbeat
 from app.push.messages import MAX_MESSAGE_BYTES, Decision
 from app.push.session import (
     Action,
-    Backoff,
     Connected,
     DeviceSession,
-    Heartbeat,
     Outgoing,
     ProtocolViolation,
+    ViolationKind,
 )
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QAbstractSocket
     from PySide6.QtWebSockets import QWebSocket
-
-CLOSE_AUTH_FAILED: Final = 4401
-CLOSE_REVOKED: Final = 4403
-CLOSE_NORMAL: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ def _close_code(socket: QWebSocket) -> int:
     # PySide6 gives codes outside Qt's enum (4401, 4403) as pseudo-members with a value.
     code = socket.closeCode()
     value = getattr(code, "value", code)
-    return value if isinstance(value, int) else CLOSE_NORMAL
+    return value if isinstance(value, int) else CloseCode.NORMAL
 
 
 class PushConnection(QObject):
@@ -230,7 +227,7 @@ class PushConnection(QObject):
     def _binary(self, socket: QWebSocket) -> None:
         if socket is self._socket:
             self._ending_reason = self.tr("The server sent data the protocol does not use.")
-            self._close(socket, 1003)
+            self._close(socket, CloseCode.UNSUPPORTED_DATA)
 
     def _act(self, socket: QWebSocket, actions: list[Action]) -> None:
         for action in actions:
@@ -240,7 +237,7 @@ class PushConnection(QObject):
                 socket.sendTextMessage(action.text)
             elif isinstance(action, ProtocolViolation):
                 if action.fatal:
-                    self._ending_reason = self._violation_text(action.reason)
+                    self._ending_reason = self._violation_text(action.kind)
                     self._close(socket, action.close_code)
             else:
                 if isinstance(action, Connected):
@@ -248,19 +245,19 @@ class PushConnection(QObject):
                     self._set_status(ConnectionStatus(ConnectionState.CONNECTED))
                 self.happened.emit(action)
 
-    def _violation_text(self, reason: str) -> str:
-        if "pinned server key" in reason:
+    def _violation_text(self, kind: ViolationKind) -> str:
+        if kind is ViolationKind.BAD_SIGNATURE:
             return self.tr(
                 "The server's signature does not match the key this enrollment pinned: it may "
                 "be another server. Keyfob keeps trying."
             )
         return self.tr("The server broke the push protocol; Keyfob keeps trying.")
 
-    def _close(self, socket: QWebSocket, code: int) -> None:
+    def _close(self, socket: QWebSocket, code: CloseCode) -> None:
         from PySide6.QtWebSockets import QWebSocketProtocol
 
         try:
-            close_code = QWebSocketProtocol.CloseCode(code)
+            close_code = QWebSocketProtocol.CloseCode(int(code))
         except ValueError:
             close_code = QWebSocketProtocol.CloseCode.CloseCodePolicyViolated
         socket.close(close_code, "")
@@ -286,7 +283,7 @@ class PushConnection(QObject):
         self._stop_timers()
         self.session.on_close()
         code = _close_code(socket)
-        if code == CLOSE_REVOKED:
+        if code == CloseCode.REVOKED:
             self._running = False
             self._set_status(
                 ConnectionStatus(
@@ -295,7 +292,7 @@ class PushConnection(QObject):
                 )
             )
             return
-        if code == CLOSE_AUTH_FAILED and not self._ending_reason:
+        if code == CloseCode.AUTH_FAILED and not self._ending_reason:
             self._ending_reason = self.tr("The server did not accept this device.")
         if not self._running:
             self._set_status(ConnectionStatus(ConnectionState.OFFLINE, detail=self._ending_reason))

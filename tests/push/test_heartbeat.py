@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.push.session import PING_INTERVAL, PING_TIMEOUT, Heartbeat
+from app.push.keepalive import PING_INTERVAL, PING_TIMEOUT, Heartbeat
 
 
 def run_until(

@@ -22,20 +22,23 @@ from app.push.canonical import (
     sign,
     verify,
 )
+from app.push.close_codes import CloseCode
 from app.push.enrollment import PushEnrollment
 from app.push.errors import PushError
+from app.push.keepalive import Backoff
 from app.push.messages import Decision, Status
 from app.push.session import (
     AnswerRejected,
-    Backoff,
     ChallengeDropped,
     ChallengeReceived,
     ChallengeResolved,
     Connected,
     DeviceSession,
+    DropReason,
     Outgoing,
     ProtocolViolation,
     State,
+    ViolationKind,
 )
 
 SERVER_KEY = new_private_key()
@@ -111,7 +114,8 @@ def test_a_hello_not_signed_by_the_pinned_key_is_fatal() -> None:
     [violation] = session.on_message(hello(key=new_private_key()), NOW)
     assert isinstance(violation, ProtocolViolation)
     assert violation.fatal
-    assert "pinned" in violation.reason
+    assert violation.kind is ViolationKind.BAD_SIGNATURE
+    assert violation.close_code == CloseCode.POLICY_VIOLATION == 1008
     assert session.state is State.AWAIT_HELLO  # no auth was sent
 
 
@@ -121,9 +125,11 @@ def test_anything_but_hello_first_is_fatal() -> None:
     [violation] = session.on_message(text({"type": "ready", "server_time": NOW}), NOW)
     assert isinstance(violation, ProtocolViolation)
     assert violation.fatal
+    assert violation.kind is ViolationKind.OUT_OF_TURN
     [violation] = session.on_message("garbage", NOW)
     assert isinstance(violation, ProtocolViolation)
     assert violation.fatal
+    assert violation.kind is ViolationKind.MALFORMED
 
 
 def test_ready_reports_the_drift_from_the_signed_hello() -> None:
@@ -140,6 +146,7 @@ def test_a_second_hello_is_fatal() -> None:
     [violation] = session.on_message(hello(), NOW)
     assert isinstance(violation, ProtocolViolation)
     assert violation.fatal
+    assert violation.kind is ViolationKind.OUT_OF_TURN
 
 
 def test_a_good_challenge_is_shown_with_a_local_deadline() -> None:
@@ -156,7 +163,7 @@ def test_a_challenge_with_a_bad_signature_is_dropped() -> None:
     session = ready_session()
     [event] = session.on_message(text(challenge(key=new_private_key())), NOW)
     assert isinstance(event, ChallengeDropped)
-    assert "signed" in event.reason
+    assert event.reason is DropReason.BAD_SIGNATURE
     tampered = {**challenge(), "action": "Transfer money"}
     [event] = session.on_message(text(tampered), NOW)
     assert isinstance(event, ChallengeDropped)
@@ -168,7 +175,7 @@ def test_a_challenge_for_another_site_or_user_is_dropped(change: dict[str, objec
     session = ready_session()
     [event] = session.on_message(text(challenge(**change)), NOW)
     assert isinstance(event, ChallengeDropped)
-    assert "another" in event.reason
+    assert event.reason is DropReason.OTHER_ENROLLMENT
 
 
 def test_a_challenge_id_seen_before_is_dropped_even_after_reconnecting() -> None:
@@ -176,7 +183,7 @@ def test_a_challenge_id_seen_before_is_dropped_even_after_reconnecting() -> None
     session.on_message(text(challenge()), NOW)
     [event] = session.on_message(text(challenge()), NOW)
     assert isinstance(event, ChallengeDropped)
-    assert "seen" in event.reason
+    assert event.reason is DropReason.ALREADY_SEEN
     session.on_close()
     session.on_open()
     session.on_message(hello(), NOW)
@@ -195,7 +202,7 @@ def test_expiry_is_judged_by_the_servers_clock() -> None:
     session = ready_session(local_now=NOW - 200, server_time=NOW + 121)
     [event] = session.on_message(text(challenge(id="c_2")), NOW - 200)
     assert isinstance(event, ChallengeDropped)
-    assert "expired" in event.reason
+    assert event.reason is DropReason.EXPIRED
 
 
 def test_a_challenge_before_ready_is_dropped() -> None:
@@ -272,10 +279,34 @@ def test_result_and_cancel_end_a_prompt() -> None:
     session.answer("c_1", Decision.APPROVE, "10", NOW)
     [event] = session.on_message(text({"type": "result", "id": "c_1", "status": "approved"}), NOW)
     assert event == ChallengeResolved("c_1", Status.APPROVED, "result")
+    assert not event.elsewhere  # our own answer
     [event] = session.on_message(text({"type": "cancel", "id": "c_2", "status": "cancelled"}), NOW)
     assert event == ChallengeResolved("c_2", Status.CANCELLED, "cancel")
+    assert not event.elsewhere  # the site withdrew it: nobody decided
     assert session.pending == []
     assert session.on_message(text({"type": "cancel", "id": "c_2", "status": "expired"}), NOW) == []
+
+
+@pytest.mark.parametrize("status", ["approved", "denied", "fraud", "wrong_number"])
+def test_a_cancel_carrying_a_decision_was_decided_on_another_device(status: str) -> None:
+    session = ready_session()
+    session.on_message(text(challenge()), NOW)
+    [event] = session.on_message(text({"type": "cancel", "id": "c_1", "status": status}), NOW)
+    assert event == ChallengeResolved("c_1", Status(status), "cancel")
+    assert event.elsewhere
+
+
+def test_a_challenge_before_ready_is_dropped_and_a_message_while_closed_is_fatal() -> None:
+    session = DeviceSession(enrollment())
+    session.on_open()
+    session.on_message(hello(), NOW)
+    [event] = session.on_message(text(challenge()), NOW)
+    assert event == ChallengeDropped("c_1", DropReason.BEFORE_READY)
+    session.on_close()
+    [violation] = session.on_message(text({"type": "ready", "server_time": NOW}), NOW)
+    assert isinstance(violation, ProtocolViolation)
+    assert violation.fatal
+    assert violation.kind is ViolationKind.WHILE_CLOSED
 
 
 def test_an_invalid_result_keeps_the_prompt_and_allows_another_answer() -> None:
@@ -302,6 +333,7 @@ def test_malformed_messages_after_ready_are_ignored() -> None:
         [event] = session.on_message(raw, NOW)
         assert isinstance(event, ProtocolViolation)
         assert not event.fatal
+        assert event.kind is ViolationKind.MALFORMED
     assert session.state is State.READY
 
 
@@ -310,7 +342,8 @@ def test_an_oversized_message_closes_with_1009() -> None:
     [event] = session.on_message('{"type":"ready","x":"' + "a" * 65536 + '"}', NOW)
     assert isinstance(event, ProtocolViolation)
     assert event.fatal
-    assert event.close_code == 1009
+    assert event.kind is ViolationKind.TOO_BIG
+    assert event.close_code == CloseCode.TOO_BIG == 1009
 
 
 def test_the_session_never_sends_the_device_key() -> None:

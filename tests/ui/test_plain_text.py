@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.uri import build_otpauth
+from app.push.history import HistoryEntry, PushHistory
 from app.ui.controller import Controller
 from app.ui.main_window import MainWindow
-from app.ui.push_history import HistoryDialog, HistoryEntry, PushHistory
+from app.ui.push_history import HistoryDialog
 from app.ui.secret_dialog import SecretDialog
 from app.vault.store import Vault
 from tests.ui.conftest import PASSWORD, WAIT_MS, account, unlock
@@ -163,7 +164,7 @@ def test_the_push_prompt_shows_what_the_server_sent_as_typed(
     assert len(shown) == 4  # request, application, location, browser
 
 
-def test_the_push_history_tooltip_shows_the_servers_context_as_typed() -> None:
+def test_the_push_history_tooltip_shows_the_servers_context_as_typed(qtbot: QtBot) -> None:
     history = PushHistory()
     history.add(
         HistoryEntry(
@@ -178,7 +179,7 @@ def test_the_push_history_tooltip_shows_the_servers_context_as_typed() -> None:
         )
     )
     dialog = HistoryDialog(None, history)
+    qtbot.addWidget(dialog)
     tooltip = dialog.tree.topLevelItem(0).toolTip(2)
     assert HOSTILE not in tooltip
     assert ESCAPED in tooltip
-    dialog.deleteLater()

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -91,6 +92,24 @@ def test_the_status_says_when_it_retries(
     assert 14 <= seconds <= 30  # jittered within [d/2, d]
     connection.stop()
     assert describe_status(connection.status) == "Offline"
+
+
+def test_a_server_not_holding_the_pinned_key_is_named_as_such(
+    qtbot: QtBot, push_server: PushServerThread
+) -> None:
+    # The real server signs its hello with its own key; this enrollment pinned another one.
+    enrollment = replace(push_server.register(), server_key=public_key_bytes(new_private_key()))
+    connection = PushConnection(enrollment, options=TransportOptions(backoff_base=30.0))
+    try:
+        connection.start()
+        qtbot.waitUntil(
+            lambda: connection.status.state is ConnectionState.RECONNECTING, timeout=WAIT_MS
+        )
+        assert connection.status.detail.startswith(
+            "The server's signature does not match the key this enrollment pinned"
+        )
+    finally:
+        connection.stop()
 
 
 def test_pongs_keep_a_quiet_connection_up(qtbot: QtBot, push_server: PushServerThread) -> None:

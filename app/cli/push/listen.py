@@ -4,7 +4,7 @@ The protocol is app.push's DeviceSession; this is its terminal transport: aiohtt
 websocket client, reconnecting with the session's jittered backoff, and a prompter that
 shows one request at a time and reads the answers from stdin. Stdin is read only while a
 question is asked, so answers piped in ahead of time wait for their request (how scripts and
-tests drive it); see LISTEN_HELP in push_commands for the prompt format.
+tests drive it); see LISTEN_HELP in commands for the prompt format.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ import aiohttp
 from app.cli.context import Context
 from app.cli.errors import CliError
 from app.cli.output import note, printable
-from app.cli.push_enrollments import read_enrollments
+from app.cli.push.enrollments import read_enrollments
+from app.push.close_codes import CloseCode
 from app.push.enrollment import PushEnrollment, check_ws_url
 from app.push.errors import PushError, PushUriError
+from app.push.keepalive import Heartbeat
 from app.push.messages import MAX_MESSAGE_BYTES, NUMBER_PATTERN, Challenge, Decision, Status
 from app.push.session import (
     Action,
@@ -37,17 +39,13 @@ from app.push.session import (
     ChallengeResolved,
     Connected,
     DeviceSession,
-    Heartbeat,
     Outgoing,
     ProtocolViolation,
 )
 
-CLOSE_GOING_AWAY: Final = 1001
 DROP_TIMEOUT: Final = 2.0
 CONNECT_TIMEOUT: Final = 20.0
 DRIFT_WARNING: Final = 15
-CLOSE_AUTH_FAILED: Final = 4401
-CLOSE_REVOKED: Final = 4403
 _T = TypeVar("_T")
 
 DECISIONS: Final = {
@@ -162,17 +160,17 @@ class Prompt:
     link: Link
     challenge: Challenge
     local_expires_at: int
-    outcome: asyncio.Future[tuple[Status, str]] = field(
+    outcome: asyncio.Future[ChallengeResolved] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     rejected: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def end(self, status: Status, via: str) -> None:
+    def end(self, resolved: ChallengeResolved) -> None:
         if not self.outcome.done():
-            self.outcome.set_result((status, via))
+            self.outcome.set_result(resolved)
 
 
-async def _first(work: Awaitable[_T], outcome: asyncio.Future[tuple[Status, str]]) -> _T | None:
+async def _first(work: Awaitable[_T], outcome: asyncio.Future[ChallengeResolved]) -> _T | None:
     """`work`'s result, or None when the request ends first (then `work` is cancelled)."""
     task = asyncio.ensure_future(work)
     racing: set[asyncio.Future[Any]] = {task, outcome}
@@ -257,7 +255,7 @@ class Listener:
                 continue
             await self._serve(link, ws)
             code = ws.close_code
-            if code == CLOSE_REVOKED:
+            if code == CloseCode.REVOKED:
                 link.revoked = True
                 note(
                     f"keyfob: the site revoked this device for {link.label}; "
@@ -267,7 +265,7 @@ class Listener:
                     self._stop(CliError("every push enrollment here was revoked by its site"))
                 return
             delay = link.session.backoff.next_delay()
-            if code == CLOSE_AUTH_FAILED:
+            if code == CloseCode.AUTH_FAILED:
                 why = "the push server refused this device's authentication"
             else:
                 why = "connection lost"
@@ -326,7 +324,7 @@ class Listener:
                 # is cut off after DROP_TIMEOUT.
                 with contextlib.suppress(TimeoutError, ConnectionError):
                     async with asyncio.timeout(DROP_TIMEOUT):
-                        await ws.close(code=CLOSE_GOING_AWAY, message=b"no answer to ping")
+                        await ws.close(code=CloseCode.GOING_AWAY, message=b"no answer to ping")
                 return
 
     async def _act(self, link: Link, action: Action) -> None:
@@ -349,13 +347,13 @@ class Listener:
         elif isinstance(action, ChallengeResolved):
             ended = self.active.pop((id(link), action.challenge_id), None)
             if ended is not None:
-                ended.end(action.status, action.via)
+                ended.end(action)
         elif isinstance(action, AnswerRejected):
             rejected = self.active.get((id(link), action.challenge_id))
             if rejected is not None:
                 rejected.rejected.set()
         elif isinstance(action, ProtocolViolation) and action.fatal and link.ws is not None:
-            note(f"keyfob: the push server sent something wrong ({action.reason}); reconnecting")
+            note(f"keyfob: the push server sent something wrong ({action.detail}); reconnecting")
             await link.ws.close(code=action.close_code)
 
     async def _ticker(self) -> None:
@@ -376,8 +374,7 @@ class Listener:
                 if not prompt.outcome.done():
                     self._show(prompt)
                     await self._answer(prompt)
-                status, via = await prompt.outcome
-                self._report(prompt, status, via)
+                self._report(prompt, await prompt.outcome)
                 if self.once:
                     self._stop()
                     return
@@ -463,11 +460,13 @@ class Listener:
                 return
             print("  the push server did not accept that answer; answer again", flush=True)
 
-    def _report(self, prompt: Prompt, status: Status, via: str) -> None:
-        why = OUTCOMES.get(status, "")
-        if via == "cancel" and status not in {Status.CANCELLED, Status.EXPIRED}:
-            why = "answered on another device"
-        outcome = f"result {printable(prompt.challenge.id)}: {status.value}"
+    def _report(self, prompt: Prompt, resolved: ChallengeResolved) -> None:
+        why = (
+            "answered on another device"
+            if resolved.elsewhere
+            else OUTCOMES.get(resolved.status, "")
+        )
+        outcome = f"result {printable(prompt.challenge.id)}: {resolved.status.value}"
         print(outcome + (f" ({why})" if why else ""))
         sys.stdout.flush()
 

@@ -27,6 +27,7 @@ from app.cli.main import run
 from app.push.canonical import b64u_encode, new_private_key, public_key_bytes
 from app.server.app import PushServer
 from app.server.config import Limits, ServerConfig
+from app.vault.store import Vault
 from tests.cli.conftest import KEYFOB, PASSWORD, Cli, assert_user_error, write_password_file
 from tests.cli.terminal import Terminal
 from tests.cli.test_cli_secret_arguments import asking
@@ -316,6 +317,42 @@ async def test_a_code_not_signed_by_the_pinned_key_is_refused(push: PushEnv) -> 
     result = await push.enroll(uri.replace(spk, forged))
     assert_user_error(result, "not signed by the key in the enrollment code")
     assert push.cli.vault.read_bytes() == before
+
+
+@pytest.mark.asyncio
+async def test_a_second_enrollment_for_the_same_account_is_kept_with_a_note(
+    push: PushEnv,
+) -> None:
+    first = await push.enroll((await push.rp.enroll(USER))["uri"])
+    assert first.returncode == 0, first.stderr
+    assert "already enrolled" not in first.stderr
+    second = await push.enroll((await push.rp.enroll(USER))["uri"])
+    assert second.returncode == 0, second.stderr
+    assert "already enrolled for that site and account; both enrollments get each request" in (
+        second.stderr
+    )
+    listed = json.loads((await push.keyfob("push", "list", "--json")).stdout)
+    assert [e["user"] for e in listed] == [USER, USER]
+    assert listed[0]["id"] != listed[1]["id"]
+
+
+@pytest.mark.asyncio
+async def test_an_unreadable_enrollment_is_skipped_with_a_note_and_kept(push: PushEnv) -> None:
+    alice = await push.enrolled(USER)
+    vault = Vault.open(push.cli.vault, PASSWORD)
+    damaged = {"device_id": "d_damaged", "device_key": "not a key", "issuer": "Old Site"}
+    vault.modify(lambda content: content.push.insert(0, damaged))
+
+    listed = await push.keyfob("push", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [e["id"] for e in json.loads(listed.stdout)] == [alice["id"]]
+    [line] = [line for line in listed.stderr.splitlines() if "unreadable" in line]
+    assert line.startswith("keyfob: push enrollment 1 in the vault is unreadable and skipped: ")
+    assert "not a key" not in line
+    # Removing another enrollment leaves the damaged one as it was.
+    removed = await push.keyfob("push", "remove", alice["id"], "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert Vault.open(push.cli.vault, PASSWORD).content.push == [damaged]
 
 
 @pytest.mark.asyncio
