@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         started = desktop_start(args, own_arguments=argv is None)
         if isinstance(started, int):
             return started  # the Keyfob already running took it
-        from app.ui.main import run as run_desktop
+        from app.ui.shell.main import run as run_desktop
 
         return run_desktop(started)
     from app.cli.main import run

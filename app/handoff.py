@@ -13,10 +13,10 @@ it lives. So app/__main__.py calls `desktop_start` before it imports anything of
   readable by the user, but children inherit the environment, and a pipe is read once and
   gone. The number of the pipe's descriptor is all the environment carries.
 
-The running instance listens with Qt's QLocalServer (app/ui/single_instance.py), which on
+The running instance listens with Qt's QLocalServer (app/ui/shell/single_instance.py), which on
 Unix is a stream socket at a path: this module names that path for both sides (so they
 cannot disagree) and speaks the framing both use, one JSON line each way. On Windows a
-QLocalServer is a named pipe: there the Qt client in app/ui/single_instance.py hands off,
+QLocalServer is a named pipe: there the Qt client in app/ui/shell/single_instance.py hands off,
 after Qt has loaded, as before.
 
 The channel must reach only this user's own process: on Linux the socket lives in

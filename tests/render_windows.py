@@ -108,12 +108,12 @@ def render(out: Path, temp: Path) -> int:
     from app.core.clock import Clock
     from app.core.migration import build_migration
     from app.core.secret import decode_base32
-    from app.ui.clipboard import SecretClipboard
-    from app.ui.main import make_application
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import Settings, Theme
-    from app.ui.theme import apply_theme
-    from app.ui.unlock_window import UnlockWindow
+    from app.ui.accounts.main_window import MainWindow
+    from app.ui.common.clipboard import SecretClipboard
+    from app.ui.common.settings import Settings, Theme
+    from app.ui.shell.main import make_application
+    from app.ui.shell.theme import apply_theme
+    from app.ui.shell.unlock_window import UnlockWindow
     from app.vault.kdf import KdfParams
     from app.vault.preferences import Preferences
     from app.vault.store import Vault
@@ -232,13 +232,13 @@ def render_transfer(out: Path, temp: Path) -> int:
     from app.core.clock import Clock
     from app.core.secret import decode_base32
     from app.core.uri import build_otpauth
-    from app.ui.backups_dialog import BackupsDialog
-    from app.ui.clipboard import SecretClipboard
-    from app.ui.main import make_application
-    from app.ui.main_window import MainWindow
-    from app.ui.phone_transfer import PhoneTransferDialog
-    from app.ui.settings import Settings, Theme
-    from app.ui.theme import apply_theme
+    from app.ui.accounts.main_window import MainWindow
+    from app.ui.common.clipboard import SecretClipboard
+    from app.ui.common.settings import Settings, Theme
+    from app.ui.shell.main import make_application
+    from app.ui.shell.theme import apply_theme
+    from app.ui.transfer.backups_dialog import BackupsDialog
+    from app.ui.transfer.phone_transfer import PhoneTransferDialog
     from app.vault.kdf import KdfParams
     from app.vault.preferences import Preferences
     from app.vault.store import Vault
@@ -361,17 +361,17 @@ def render_push(out: Path, temp: Path) -> int:
     from app.push.enrollment import EnrollmentUri, PushEnrollment
     from app.push.history import HistoryEntry
     from app.push.messages import Challenge, Status
-    from app.ui.clipboard import SecretClipboard
-    from app.ui.main import make_application
-    from app.ui.main_window import MainWindow
-    from app.ui.push_dialog import PushDialog, PushStatusButton, PushStatusLine
-    from app.ui.push_enroll import PushEnrollDialog
-    from app.ui.push_history import HistoryDialog
-    from app.ui.push_manager import Prompt, PushManager
-    from app.ui.push_prompt import PromptWindow
-    from app.ui.push_transport import ConnectionState, ConnectionStatus, PushConnection
-    from app.ui.settings import Settings, Theme
-    from app.ui.theme import apply_theme
+    from app.ui.accounts.main_window import MainWindow
+    from app.ui.common.clipboard import SecretClipboard
+    from app.ui.common.settings import Settings, Theme
+    from app.ui.push.enroll import PushEnrollDialog
+    from app.ui.push.history import HistoryDialog
+    from app.ui.push.manager import Prompt, PushManager
+    from app.ui.push.prompt import PromptWindow
+    from app.ui.push.status_dialog import PushDialog, PushStatusButton, PushStatusLine
+    from app.ui.push.transport import ConnectionState, ConnectionStatus, PushConnection
+    from app.ui.shell.main import make_application
+    from app.ui.shell.theme import apply_theme
     from app.vault.kdf import KdfParams
     from app.vault.preferences import Preferences
     from app.vault.store import Vault

@@ -1,4 +1,4 @@
 """The desktop app: the only Qt code (windows, models, delegates, dialogs, tray, capture).
 
-Start it with `keyfob` (no command); `app.ui.main.run` is the entry point.
+Start it with `keyfob` (no command); `app.ui.shell.main.run` is the entry point.
 """

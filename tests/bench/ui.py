@@ -31,7 +31,7 @@ HEAVY = ("cryptography", "zxingcpp", "PIL", "PySide6.QtMultimedia", "PySide6.QtN
 _START_SNIPPET = """
 import sys, time
 import app.__main__
-from app.ui.main import start
+from app.ui.shell.main import start
 from PySide6.QtCore import QEvent, QObject, QTimer
 qt_app, controller = start(["--vault", sys.argv[1]])
 
@@ -56,7 +56,7 @@ print(painted.at, ",".join(heavy) or "-")
 _OPEN_SNIPPET = """
 import sys, time
 from pathlib import Path
-from app.ui.main import start
+from app.ui.shell.main import start
 from app.vault.store import Vault
 from PySide6.QtCore import QEvent, QObject, QTimer
 qt_app, controller = start(["--vault", sys.argv[1]])
@@ -178,10 +178,10 @@ def run(count: int, temp: Path) -> int:
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(temp / "qs"))
     QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(temp / "qs"))
-    from app.ui.clipboard import SecretClipboard
-    from app.ui.main import make_application
-    from app.ui.main_window import MainWindow
-    from app.ui.settings import Settings
+    from app.ui.accounts.main_window import MainWindow
+    from app.ui.common.clipboard import SecretClipboard
+    from app.ui.common.settings import Settings
+    from app.ui.shell.main import make_application
     from app.vault.preferences import Preferences
 
     app = make_application()

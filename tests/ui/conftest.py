@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from app.core.account import Account, OtpType
 from app.core.secret import decode_base32
-from app.ui.controller import Controller
-from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
+from app.ui.accounts.main_window import MainWindow
+from app.ui.common.settings import Settings
+from app.ui.shell.controller import Controller
 from app.vault.kdf import KdfParams
 from app.vault.paths import CONFIG_ENV
 from app.vault.store import Vault

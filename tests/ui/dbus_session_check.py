@@ -32,8 +32,8 @@ def main() -> None:
         from PySide6.QtDBus import QDBusConnection, QDBusMessage
         from PySide6.QtWidgets import QApplication
 
-        from app.ui.screen import decode_images, grab_screens
-        from app.ui.session_watch import SessionWatcher
+        from app.ui.add.screen import decode_images, grab_screens
+        from app.ui.shell.session_watch import SessionWatcher
 
         app = QApplication([])
         texts = decode_images(grab_screens())

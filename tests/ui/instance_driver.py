@@ -3,7 +3,7 @@
     python -m tests.ui.instance_driver MODE PASSWORD_FILE [keyfob arguments...]
 
 It starts Keyfob exactly as `keyfob` does (app.handoff.desktop_start before Qt: the early
-hand-off, and the restart that takes links out of the arguments; then app.ui.main.launch: the
+hand-off, and the restart that takes links out of the arguments; then app.ui.shell.main.launch: the
 single-instance server, the controller, the windows) and plays the user: it types the
 password when a window comes to the front, and clicks Add when accounts are offered. It
 reports what a user would see as JSON lines on stdout (never a link or a secret: labels,
@@ -46,7 +46,7 @@ def main() -> int:
         say("exited", code=started)
         return started
 
-    from app.ui.main import launch
+    from app.ui.shell.main import launch
 
     running = launch(started)
     if isinstance(running, int):

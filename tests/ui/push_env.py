@@ -23,10 +23,10 @@ from pytestqt.qtbot import QtBot
 from app.push.enrollment import PushEnrollment
 from app.server.app import PushServer
 from app.server.config import Limits, ServerConfig
-from app.ui.controller import Controller
-from app.ui.push_feature import PushFeature
-from app.ui.push_manager import PushManager
-from app.ui.push_transport import ConnectionState, TransportOptions
+from app.ui.push.feature import PushFeature
+from app.ui.push.manager import PushManager
+from app.ui.push.transport import ConnectionState, TransportOptions
+from app.ui.shell.controller import Controller
 from app.vault.content import VaultContent
 from app.vault.store import Vault
 from tests.server.helpers import Device, Reply, Rp, enrolled_device, make_api_key, register

@@ -1,0 +1,1 @@
+"""The main window: the account list, its codes, and the edits made on it."""

@@ -1,0 +1,1 @@
+"""Widgets, workers, resources and wording shared by every feature package."""

@@ -1,0 +1,319 @@
+"""Push sign-in in the running app: what the controller, main window and tray need from it.
+
+One `PushFeature` lives as long as the app. At each unlock it reads the vault's enrollments
+and (re)connects them, puts the status button and a menu entry in the new main window, and
+takes the enrollment links met meanwhile. At a lock it saves the history of requests and
+keeps the connections: after the first unlock of a run, requests arrive while locked.
+Nothing here imports QtWebSockets: the transport does, when the first enrollment connects.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QVBoxLayout
+
+from app.core.errors import KeyfobError
+from app.ui.common.resources import icon
+
+if TYPE_CHECKING:
+    from app.push.enrollment import PushEnrollment
+    from app.ui.accounts.main_window import MainWindow
+    from app.ui.push.enroll import PushEnrollDialog
+    from app.ui.push.history import HistoryDialog
+    from app.ui.push.manager import Prompt, PushManager
+    from app.ui.push.prompt import PromptWindow
+    from app.ui.push.status_dialog import PushDialog, PushStatusButton, PushStatusLine
+    from app.ui.push.transport import TransportOptions
+    from app.ui.shell.controller import Controller
+    from app.ui.shell.tray import Tray
+    from app.vault.content import VaultContent
+    from app.vault.store import Vault
+
+
+def _prompt_window(manager: PushManager) -> PromptWindow:
+    # Handed to the manager, which must not import the window: the window imports it.
+    from app.ui.push.prompt import PromptWindow
+
+    return PromptWindow(manager)
+
+
+class PushFeature(QObject):
+    """Push sign-in for one controller; also the `Unlocker` its manager asks before approving."""
+
+    def __init__(
+        self,
+        controller: Controller,
+        *,
+        now: Callable[[], float] = time.time,
+        options: TransportOptions | None = None,
+        result_ms: int | None = None,
+    ) -> None:
+        super().__init__(controller)
+        self.controller = controller
+        self.now = now
+        self.options = options
+        self.result_ms = result_ms
+        self.manager: PushManager | None = None
+        self.button: PushStatusButton | None = None
+        self.status_line: PushStatusLine | None = None
+        self.dialog: PushDialog | None = None
+        self.history_dialog: HistoryDialog | None = None
+        self.enroll_dialog: PushEnrollDialog | None = None
+        self.action: QAction | None = None
+        self._links: list[str] = []  # keyfob://enroll links waiting for an unlock
+        self._history_loaded = False
+        self._tray: Tray | None = None
+        controller.enrollment_link_received.connect(self.enroll)
+
+    # --- the Unlocker the manager uses -----------------------------------------------------
+
+    def is_locked(self) -> bool:
+        return self.controller.is_locked
+
+    def unlock(self, password: str, done: Callable[[str | None], None]) -> None:
+        self.controller.open_with_password(password, done)
+
+    # --- the app's life --------------------------------------------------------------------
+
+    def attach(self, vault: Vault, main: MainWindow) -> None:
+        """A fresh unlock: connect the vault's enrollments and show push in the new window."""
+        action = QAction(icon("push"), self.tr("&Push sign-in…"), main)
+        action.triggered.connect(lambda _c=False: self.open_dialog())
+        main.main_menu.insertAction(main.settings_action, action)
+        self.action = action
+        main.push_enroll_requested.connect(self.enroll)
+        main.settings_action.triggered.connect(lambda _c=False: self._settings_opened())
+        self._sync(vault)
+        self._add_button(main)
+        if self.manager is not None and self.manager.drift is not None:
+            main.set_drift(self.manager.drift)
+        links, self._links = self._links, []
+        for link in links:
+            self.enroll(link)
+
+    def vault_changed(self) -> None:
+        """Another program saved the vault: follow its enrollments (the CLI may add some)."""
+        vault = self.controller.vault
+        if vault is not None:
+            self._sync(vault)
+
+    def before_lock(self) -> None:
+        """The vault is about to close: save the history while it still can be."""
+        manager, vault = self.manager, self.controller.vault
+        if manager is None or vault is None or not manager.history.dirty:
+            return
+        history = manager.history
+        try:
+            vault.modify(lambda content: history.store(content.push))
+        except KeyfobError:
+            return  # kept in memory; saved at the next lock
+        history.dirty = False
+
+    def shutdown(self) -> None:
+        try:
+            self.before_lock()
+        finally:
+            if self.manager is not None:
+                self.manager.shutdown()
+
+    def _sync(self, vault: Vault) -> None:
+        from app.push.records import read_enrollments
+
+        push = vault.content.push
+        enrollments = read_enrollments(push)
+        if not enrollments and self.manager is None:
+            return
+        manager = self._ensure_manager()
+        manager.set_enrollments(enrollments)
+        if not self._history_loaded:
+            # Once per run: afterwards memory is newer than the vault (saved at each lock).
+            manager.history.load(push)
+            self._history_loaded = True
+        main = self.controller.main_window
+        if main is not None:
+            self._add_button(main)
+
+    def _ensure_manager(self) -> PushManager:
+        if self.manager is None:
+            from app.ui.push.manager import PushManager
+
+            manager = PushManager(
+                self,
+                now=self.now,
+                options=self.options,
+                window_factory=_prompt_window,
+                parent=self,
+            )
+            if self.result_ms is not None:
+                manager.result_ms = self.result_ms
+            manager.drift_measured.connect(self._drift_measured)
+            manager.prompt_arrived.connect(self._notify)
+            self.manager = manager
+        return self.manager
+
+    # --- the main window -------------------------------------------------------------------
+
+    def _add_button(self, main: MainWindow) -> None:
+        manager = self.manager
+        if manager is None:
+            return
+        button = self.button
+        # The button goes with the main window it was in (at each lock).
+        if button is not None and shiboken6.isValid(button) and button.window() is main:
+            button.refresh()
+            return
+        from app.ui.push.status_dialog import PushStatusButton, PushStatusLine
+
+        button = PushStatusButton(manager, main)
+        button.clicked.connect(self._button_clicked)
+        main.header.insertWidget(main.header.indexOf(main.lock_button), button)
+        self.button = button
+        button.refresh()
+        line = PushStatusLine(manager, main)
+        line.details_requested.connect(self.open_dialog)
+        central = main.centralWidget()
+        layout = central.layout() if central is not None else None
+        if isinstance(layout, QVBoxLayout):
+            layout.insertWidget(layout.indexOf(main.drift_banner), line)
+        line.refresh()
+        self.status_line = line
+
+    def _button_clicked(self) -> None:
+        manager = self.manager
+        if manager is not None and manager.prompts:
+            manager.show_window()
+        else:
+            self.open_dialog()
+
+    def _drift_measured(self, drift: float) -> None:
+        main = self.controller.main_window
+        if main is not None:
+            main.set_drift(drift)
+
+    def _settings_opened(self) -> None:
+        main = self.controller.main_window
+        manager = self.manager
+        dialog = getattr(main, "settings_dialog", None) if main is not None else None
+        if dialog is None or manager is None or manager.drift is None or not manager.enrollments:
+            return
+        from urllib.parse import urlsplit
+
+        server = urlsplit(manager.enrollments[0].url).hostname or manager.enrollments[0].url
+        dialog.show_measured_drift(manager.drift, server)
+
+    def open_dialog(self) -> PushDialog | None:
+        main = self.controller.main_window
+        if main is None:
+            return None
+        from app.ui.push.status_dialog import PushDialog
+
+        dialog = PushDialog(main, self.manager, self.remove)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.history_requested.connect(self.open_history)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def open_history(self) -> HistoryDialog | None:
+        main = self.controller.main_window
+        if main is None:
+            return None
+        from app.push.history import PushHistory
+        from app.ui.push.history import HistoryDialog
+
+        history = self.manager.history if self.manager is not None else PushHistory()
+        dialog = HistoryDialog(self.dialog or main, history)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.manager is not None:
+            self.manager.history_changed.connect(dialog.refresh)
+        dialog.open()
+        self.history_dialog = dialog
+        return dialog
+
+    # --- tray ------------------------------------------------------------------------------
+
+    def _notify(self, prompt: Prompt) -> None:
+        tray = self.controller.tray
+        if tray is None:
+            return
+        if tray is not self._tray:
+            self._tray = tray
+            tray.message_clicked.connect(self._show_prompts)
+        challenge = prompt.challenge
+        where = challenge.context.get("location") or challenge.context.get("app") or ""
+        text = f"{challenge.user} — {challenge.action}"
+        if where:
+            text += f" ({where})"
+        tray.notify(self.tr("Sign-in request: %1").replace("%1", challenge.issuer), text)
+
+    def _show_prompts(self) -> None:
+        if self.manager is not None and self.manager.prompts:
+            self.manager.show_window()
+
+    # --- enrolling -------------------------------------------------------------------------
+
+    def enroll(self, text: str) -> PushEnrollDialog | None:
+        """Offer to set up push sign-in from a keyfob://enroll link (after an unlock)."""
+        from app.push.enrollment import parse_enroll_uri
+        from app.push.errors import PushUriError
+
+        main = self.controller.main_window
+        try:
+            uri = parse_enroll_uri(text)
+        except PushUriError as error:
+            if main is not None:
+                main.show_problem(self.tr("This push sign-in link cannot be used."), str(error))
+            return None
+        vault = self.controller.vault
+        if vault is None or main is None:
+            self._links.append(text)
+            self.controller.show_window()
+            return None
+        from app.push.records import enrolled_for, read_enrollments
+        from app.ui.push.enroll import PushEnrollDialog
+
+        already = enrolled_for(read_enrollments(vault.content.push), uri.url, uri.issuer, uri.user)
+        dialog = PushEnrollDialog(main, uri, self._save, already_enrolled=already)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.enroll_dialog = dialog
+        return dialog
+
+    def _save(self, enrollment: PushEnrollment) -> None:
+        vault = self.controller.vault
+        if vault is None:
+            from app.ui.common.errors import UiError
+
+            raise UiError(self.tr("Keyfob was locked meanwhile; set it up again after unlocking."))
+
+        from app.push.records import add_enrollment
+
+        def change(content: VaultContent) -> None:
+            add_enrollment(content, enrollment)
+
+        vault.modify(change)
+        self._sync(vault)
+
+    def remove(self, device_id: str) -> None:
+        vault, main = self.controller.vault, self.controller.main_window
+        if vault is None:
+            return
+
+        from app.push.records import remove_enrollment
+
+        def change(content: VaultContent) -> None:
+            remove_enrollment(content, device_id)
+
+        try:
+            vault.modify(change)
+        except KeyfobError as error:
+            if main is not None:
+                main.show_problem(self.tr("The push enrollment was not removed."), str(error))
+            return
+        self._sync(vault)

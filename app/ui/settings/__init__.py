@@ -1,0 +1,1 @@
+"""The settings window and what it changes: the clock check, the password."""

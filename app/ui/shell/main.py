@@ -1,0 +1,166 @@
+"""Starting the desktop app: `keyfob` with no command, or `keyfob otpauth://...` from a link.
+
+Only what the first window needs is imported here; the vault's crypto, QR decoding, the
+camera and the rest load when first used, so the unlock window appears quickly.
+
+Keyfob runs once per user and vault: when it already runs, `keyfob [LINK]` hands the links
+to it and exits (app.ui.shell.single_instance). `--minimized` (the login autostart) starts in
+the tray; `--self-test` checks that a build can open a vault and show its window, then quits.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTranslator
+from PySide6.QtGui import QFileOpenEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from app import handoff
+from app.data_files import APP_ID
+from app.handoff import NO_ANSWER_MESSAGE, is_link, parse_arguments
+from app.ui.common.resources import app_icon, resource_path
+from app.ui.common.settings import APPLICATION, ORGANISATION, Settings
+from app.ui.shell import crash
+from app.ui.shell.controller import Controller
+from app.ui.shell.theme import apply_theme
+
+if TYPE_CHECKING:
+    from app.ui.shell.single_instance import InstanceServer
+
+
+def _install_translations(app: QApplication) -> None:
+    locale = QLocale.system()
+    for name, folder in (
+        ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+        ("keyfob", str(resource_path("translations"))),
+    ):
+        translator = QTranslator(app)
+        if translator.load(locale, name, "_", folder):
+            app.installTranslator(translator)
+
+
+def make_application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([sys.argv[0] if sys.argv else "keyfob"])
+    app.setApplicationName(APPLICATION)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationDisplayName("Keyfob")
+    # The .desktop file's name: Wayland's app id, so the window gets the menu entry's icon.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+def start(argv: list[str]) -> tuple[QApplication, Controller]:
+    """Build the application and show the first window (the same path `keyfob` takes)."""
+    arguments = parse_arguments(argv)
+    app = make_application()
+    _install_translations(app)
+    settings = Settings()
+    apply_theme(app, settings.theme)
+    crash.install()
+    from app.vault.paths import resolve_vault_path
+    from app.vault.revisions import RevisionLog
+
+    controller = Controller(
+        resolve_vault_path(arguments.vault),
+        settings,
+        uris=arguments.uris,
+        revision_log=RevisionLog.default(),
+    )
+    controller.start(minimized=arguments.minimized)
+    if sys.platform == "darwin":
+        # Only there: a filter on the application sees every event of every widget.
+        app.installEventFilter(LinkEvents(controller))
+    return app, controller
+
+
+class LinkEvents(QObject):
+    """macOS opens links (CFBundleURLTypes) with an event to the running app, not argv."""
+
+    def __init__(self, controller: Controller) -> None:
+        super().__init__(controller)
+        self.controller = controller
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            link = event.url().toString()
+            if is_link(link):
+                self.controller.open_links([link])
+                return True
+        return False
+
+
+def _handle_request(controller: Controller, request: object) -> None:
+    if not isinstance(request, handoff.Request):
+        return
+    if request.activation_token:
+        # Qt's Wayland window reads this when asked to activate (xdg-activation).
+        os.environ["XDG_ACTIVATION_TOKEN"] = request.activation_token
+    controller.open_links(list(request.links), show=request.show)
+
+
+@dataclass(frozen=True)
+class Running:
+    """A started Keyfob: the application, its controller, and the server for later starts."""
+
+    app: QApplication
+    controller: Controller
+    server: InstanceServer
+
+
+def launch(argv: list[str]) -> Running | int:
+    """Start Keyfob, or hand the links to the Keyfob already running (an exit code then)."""
+    arguments = parse_arguments(argv)
+    if arguments.self_test:
+        from app.ui.shell.self_test import run_self_test
+
+        return run_self_test()
+    from app.ui.shell import single_instance as single
+    from app.vault.paths import resolve_vault_path
+
+    name = handoff.server_name(resolve_vault_path(arguments.vault))
+    request = handoff.Request(
+        tuple(arguments.uris),
+        show=not arguments.minimized,
+        activation_token=os.environ.get("XDG_ACTIVATION_TOKEN", ""),
+    )
+    with single.startup_lock(name):
+        outcome = single.hand_off(name, request)
+        if outcome is handoff.HandOff.DELIVERED:
+            return 0
+        if outcome is handoff.HandOff.NO_ANSWER:
+            print(NO_ANSWER_MESSAGE, file=sys.stderr)
+            return 1
+        app, controller = start(argv)
+        server = single.InstanceServer(name, controller)
+        server.request_received.connect(functools.partial(_handle_request, controller))
+        if not server.listen():
+            print(
+                "keyfob: cannot listen for links opened later ("
+                + server.server.errorString()
+                + "); they will start another Keyfob.",
+                file=sys.stderr,
+            )
+    return Running(app, controller, server)
+
+
+def run(argv: list[str]) -> int:
+    running = launch(argv)
+    if isinstance(running, int):
+        return running
+    code = running.app.exec()
+    running.server.close()
+    return code

@@ -1,0 +1,285 @@
+"""The first window: create the vault on the first run, unlock it on every later one.
+
+The key derivation takes most of a second by design, so it runs off the GUI thread while the
+window says what it is doing. The vault and crypto modules load there too, on first use.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import KeyfobError
+from app.ui.common import strength
+from app.ui.common.resources import app_icon, icon
+from app.ui.common.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
+from app.ui.common.worker import run_in_thread
+
+if TYPE_CHECKING:
+    from app.vault.kdf import KdfParams
+    from app.vault.store import Vault
+
+_CARD_WIDTH = 420
+
+
+class UnlockWindow(QWidget):
+    """Creates the vault (`create=True`) or unlocks it; emits `unlocked(vault)` when open."""
+
+    unlocked = Signal(object)
+    close_requested = Signal()
+
+    def __init__(
+        self,
+        vault_path: Path,
+        *,
+        create: bool,
+        kdf: KdfParams | None = None,
+        geometry: QByteArray | None = None,
+    ) -> None:
+        super().__init__()
+        self.vault_path = vault_path
+        self.creating = create
+        self._kdf = kdf
+        self.busy = False
+        self.setWindowTitle(self.tr("Keyfob"))
+        self.setWindowIcon(app_icon())
+        self.setObjectName("unlockWindow")
+
+        card = QFrame()
+        card.setFixedWidth(_CARD_WIDTH)
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+
+        self._add_heading(layout, create)
+        self.password = PasswordField(
+            self.tr("New password") if create else self.tr("Password"),
+            self.tr("New password") if create else self.tr("Password"),
+        )
+        layout.addWidget(self.password)
+
+        self.meter: StrengthMeter | None = None
+        self.strength_label: QLabel | None = None
+        self.confirm: PasswordField | None = None
+        self.mismatch: ErrorLabel | None = None
+        if create:
+            self._add_create_fields(layout)
+        else:
+            self.password.returnPressed.connect(self.submit)
+            self.password.textChanged.connect(self._clear_error)
+
+        self.error = ErrorLabel()
+        self.error.setAccessibleName(self.tr("Error"))
+        layout.addWidget(self.error)
+
+        self._add_footer(layout, create)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 28, 32, 28)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, self.close)
+        if create:
+            self._update_create_state()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(self.sizeHint().expandedTo(QSize(520, 460 if not create else 600)))
+
+    def _add_heading(self, layout: QVBoxLayout, create: bool) -> None:
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(QSize(72, 72), self.devicePixelRatioF()))
+        logo.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        logo.setAccessibleName(self.tr("Keyfob logo"))
+        layout.addWidget(logo)
+        layout.addSpacing(4)
+
+        self.title = heading(self.tr("Welcome to Keyfob") if create else self.tr("Unlock Keyfob"))
+        self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.title)
+        subtitle = muted(
+            self.tr("Choose a password to protect your two-factor accounts.")
+            if create
+            else self.tr("Enter your password to see your codes.")
+        )
+        subtitle.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(subtitle)
+        layout.addSpacing(10)
+
+    def _add_create_fields(self, layout: QVBoxLayout) -> None:
+        self.meter = StrengthMeter()
+        layout.addWidget(self.meter)
+        self.strength_label = muted(small=True)
+        self.strength_label.setAccessibleName(self.tr("Password strength"))
+        layout.addWidget(self.strength_label)
+        self.confirm = PasswordField(self.tr("Repeat the password"), self.tr("Repeat the password"))
+        layout.addWidget(self.confirm)
+        self.mismatch = ErrorLabel()
+        layout.addWidget(self.mismatch)
+        layout.addWidget(self._warning_box())
+        self.password.textChanged.connect(self._update_create_state)
+        self.confirm.textChanged.connect(self._update_create_state)
+        self.confirm.returnPressed.connect(self.submit)
+        self.password.returnPressed.connect(self.confirm.setFocus)
+
+    def _add_footer(self, layout: QVBoxLayout, create: bool) -> None:
+        self.button = QPushButton(self.tr("Create vault") if create else self.tr("Unlock"))
+        self.button.setDefault(True)
+        self.button.setMinimumHeight(36)
+        self.button.setObjectName("primaryButton")
+        self.button.clicked.connect(self.submit)
+        layout.addWidget(self.button)
+
+        self.status = muted(small=True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.status)
+        layout.addSpacing(6)
+
+        where = muted(self.tr("Vault: %1").replace("%1", str(self.vault_path)), small=True)
+        where.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where.setAccessibleName(self.tr("Vault file"))
+        layout.addWidget(where)
+
+    def _warning_box(self) -> QFrame:
+        box = QFrame()
+        box.setObjectName("warningBox")
+        box.setStyleSheet(
+            "#warningBox { background: rgba(230, 126, 34, 0.14);"
+            " border: 1px solid rgba(230, 126, 34, 0.55); border-radius: 8px; }"
+        )
+        row = QHBoxLayout(box)
+        row.setContentsMargins(12, 10, 12, 10)
+        row.setSpacing(10)
+        symbol = QLabel()
+        symbol.setPixmap(icon("warning", "#e67e22").pixmap(QSize(22, 22)))
+        symbol.setAlignment(Qt.AlignmentFlag.AlignTop)
+        row.addWidget(symbol)
+        text = QLabel(
+            self.tr(
+                "<b>Remember this password.</b> Nobody can reset it. Without the password "
+                "and a backup of the vault, your accounts cannot be recovered."
+            )
+        )
+        text.setWordWrap(True)
+        text.setAccessibleName(self.tr("Warning"))
+        row.addWidget(text, 1)
+        return box
+
+    # --- creating --------------------------------------------------------------------------
+
+    def _update_create_state(self) -> None:
+        assert self.meter is not None
+        assert self.strength_label is not None
+        assert self.confirm is not None
+        assert self.mismatch is not None
+        text = self.password.text()
+        if not text:
+            self.meter.set_score(-1)
+            self.strength_label.setText(
+                self.tr("Use a long passphrase: four or more unrelated words work well.")
+            )
+        else:
+            result = strength.estimate(text)
+            self.meter.set_score(result.score)
+            self.strength_label.setText(self.meter.describe(result.score))
+        repeated = self.confirm.text()
+        mismatch = bool(repeated) and repeated != text and not text.startswith(repeated)
+        self.mismatch.show_error(self.tr("The passwords do not match.") if mismatch else "")
+        self.button.setEnabled(bool(text) and repeated == text and not self.busy)
+
+    # --- submitting ------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self.busy:
+            return
+        password = self.password.text()
+        if not password:
+            self.error.show_error(self.tr("Enter the password."))
+            return
+        if self.creating:
+            assert self.confirm is not None
+            if self.confirm.text() != password:
+                self._update_create_state()
+                self.confirm.setFocus()
+                return
+        self._set_busy(True)
+        self.error.clear_error()
+        path, kdf, creating = self.vault_path, self._kdf, self.creating
+
+        def work() -> Vault:
+            from app.vault.store import Vault
+
+            if creating:
+                return Vault.create(path, password, kdf=kdf)
+            return Vault.open(path, password)
+
+        run_in_thread(work, self._opened, self._failed, owner=self)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.password.setEnabled(not busy)
+        if self.confirm is not None:
+            self.confirm.setEnabled(not busy)
+        self.button.setEnabled(not busy)
+        if busy:
+            self.status.setText(
+                self.tr("Creating the vault…") if self.creating else self.tr("Unlocking…")
+            )
+        else:
+            self.status.setText("")
+
+    def _opened(self, vault: object) -> None:
+        self._set_busy(False)
+        self.password.clear()
+        if self.confirm is not None:
+            self.confirm.clear()
+        self.unlocked.emit(vault)
+
+    def _failed(self, error: BaseException) -> None:
+        from app.vault.errors import VaultAuthError
+
+        self._set_busy(False)
+        if isinstance(error, VaultAuthError):
+            self.error.show_error(self.tr("Wrong password. Try again."))
+            self.password.selectAll()
+            self.password.setFocus()
+        elif isinstance(error, KeyfobError | OSError):
+            self.error.show_error(str(error))
+        else:
+            sys.excepthook(type(error), error, error.__traceback__)
+        if self.creating:
+            self._update_create_state()
+
+    def _clear_error(self) -> None:
+        if self.error.text():
+            self.error.clear_error()
+
+    # --- window ----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.password.setFocus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        event.accept()
+        self.close_requested.emit()

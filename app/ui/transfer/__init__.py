@@ -1,0 +1,1 @@
+"""Moving accounts in and out: import, export, the phone transfer, backups."""
