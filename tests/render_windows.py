@@ -160,15 +160,15 @@ def render(out: Path, temp: Path) -> int:
             window.search.setText("git")
             settle(window, "main-search")
             window.search.clear()
-            window.copy_selected()
+            window.codes.copy_selected()
             settle(window, "main-copied")
-            window.open_settings()
-            settle(window.settings_dialog, "settings")
-            window.settings_dialog.close()
-            window.edit_selected()
-            settle(window.edit_dialog, "edit")
-            window.edit_dialog.close()
-        dialog = window.open_add()
+            window.settings_flows.open_settings()
+            settle(window.dialogs.current("settings"), "settings")
+            window.dialogs.current("settings").close()
+            window.editor.edit_selected()
+            settle(window.dialogs.current("edit"), "edit")
+            window.dialogs.current("edit").close()
+        dialog = window.adding.open()
         migration = build_migration(
             [
                 Account(secret=decode_base32("KRSXG5CTMVRXEZLU"), issuer="Slack", name="alice"),
@@ -289,7 +289,7 @@ def render_transfer(out: Path, temp: Path) -> int:
         window = MainWindow(vault, settings, clock, clipboard)
         window.resize(560, 700)
 
-        wizard = window.open_import([export_file])
+        wizard = window.transfer_flows.open_import([export_file])
         wizard.resize(600, 600)
         wait(lambda: not wizard.busy)  # noqa: B023 - waited for here, in this iteration
         for row in range(wizard.preview_list.count()):  # one left out, as people do
@@ -299,7 +299,7 @@ def render_transfer(out: Path, temp: Path) -> int:
         settle(wizard, f"import-preview-{theme.value}")
         wizard.close()
 
-        export = window.open_export()
+        export = window.transfer_flows.open_export()
         export.choose_format("otpauth")
         export.destination.setText(str(temp / "keyfob-otpauth.txt"))
         settle(export, f"export-plaintext-{theme.value}")
@@ -331,9 +331,9 @@ def render_transfer(out: Path, temp: Path) -> int:
             settings.extra_backup_folder = str(temp / "unplugged-usb-stick")
             wait(lambda: bool(window.extra_backup.last_error))  # noqa: B023
             settle(window, "main-backup-error")
-            window.open_settings()
-            settle(window.settings_dialog, "settings-backup")
-            window.settings_dialog.close()
+            window.settings_flows.open_settings()
+            settle(window.dialogs.current("settings"), "settings-backup")
+            window.dialogs.current("settings").close()
             settings.extra_backup_folder = ""
         window.shut_down()
         window.deleteLater()
@@ -464,7 +464,7 @@ def render_push(out: Path, temp: Path) -> int:
         apply_theme(app, theme)
         unlocker.locked = False
         window = fresh_window([prompt(0), prompt(1), prompt(2, left=11)])
-        window.number.setText("4")
+        window.answer_page.number.setText("4")
         settle(window, f"push-prompt-{theme.value}")
         window.close()
         window.deleteLater()
@@ -472,17 +472,17 @@ def render_push(out: Path, temp: Path) -> int:
             continue
 
         window = fresh_window([prompt(0)])
-        window.fraud_button.click()
+        window.answer_page.fraud_button.click()
         settle(window, "push-prompt-fraud")
         window.close()
         window.deleteLater()
 
         unlocker.locked = True
         window = fresh_window([prompt(1)])
-        window.number.setText("47")
-        window.approve_button.click()
-        window.password.setText("not it")
-        window.unlock_error.show_error(window.tr("Wrong password. Try again."))
+        window.answer_page.number.setText("47")
+        window.answer_page.approve_button.click()
+        window.unlock_page.password.setText("not it")
+        window.unlock_page.unlock_error.show_error(window.tr("Wrong password. Try again."))
         settle(window, "push-prompt-locked")
         window.close()
         window.deleteLater()
@@ -494,6 +494,27 @@ def render_push(out: Path, temp: Path) -> int:
         finished.outcome = Status.APPROVED
         manager.prompt_finished.emit(finished)
         settle(window, "push-prompt-approved")
+        window.close()
+        window.deleteLater()
+
+        # A Duo Auth API push: no number, the IdP's `type` as the request, its pushinfo as
+        # the details.
+        duo = Challenge(
+            id="c_duo",
+            issuer="Example Corp SSO",
+            user="alice",
+            action="Login request",
+            context={
+                "ip": "198.51.100.23",
+                "details": "user: Alice Smith · app: Nextcloud · from: auth.example.org",
+            },
+            number_matching=False,
+            created_at=now - 8,
+            expires_at=now + 52,
+            raw={},
+        )
+        window = fresh_window([Prompt(enrollments[0], duo, now + 52, now - 8)])
+        settle(window, "push-prompt-duo")
         window.close()
         window.deleteLater()
 
@@ -569,7 +590,7 @@ def render_push(out: Path, temp: Path) -> int:
         f"&secret={b64u_encode(bytes(32))}&spk={b64u_encode(uri.server_key)}"
         f"&issuer={quote('Example Mail')}&user={quote('alice@example.com', safe='')}"
     )
-    add = main.add_from_text(link)
+    add = main.adding.add_from_text(link)
     add.resize(600, 520)
     settle(add, "add-push")
     add.close()

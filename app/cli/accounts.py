@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 
+from app.cli.confirm import confirm
 from app.cli.context import Context
 from app.cli.errors import CliError
 from app.cli.output import note, print_json, print_table, printable
@@ -173,16 +173,6 @@ def _no_match(query: str | None) -> str:
     return "the vault has no accounts yet: add one with `keyfob add` or `keyfob import`"
 
 
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        raise CliError("cannot ask for confirmation without a terminal: add --yes")
-    try:
-        answer = input(f"{question} [y/N] ")
-    except EOFError:
-        return False
-    return answer.strip().lower() in {"y", "yes"}
-
-
 def cmd_remove(ctx: Context, query: str, yes: bool) -> int:
     vault = ctx.open_vault()
     found = [a for a in vault.content.accounts if matches(a, query)]
@@ -197,7 +187,7 @@ def cmd_remove(ctx: Context, query: str, yes: bool) -> int:
         )
     target = found[0]
     label = printable(target.label)
-    if not yes and not _confirm(f"Remove {label}? (the backups keep it)"):
+    if not yes and not confirm(f"Remove {label}? (the backups keep it)"):
         raise CliError("not removed")
     removed = vault.remove_account(target.uuid)
     print(f"removed: {printable(removed.label)}")

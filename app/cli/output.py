@@ -36,6 +36,11 @@ def printable(text: str, limit: int | None = None) -> str:
     return clean
 
 
+def shown_path(path: str) -> str:
+    """A path as given, safe for one line (paths are not cut: people need them whole)."""
+    return printable(path, 4096)
+
+
 def has_unsafe(text: str) -> bool:
     """Whether `printable` would change `text` (besides cutting it)."""
     return _UNSAFE.search(text) is not None

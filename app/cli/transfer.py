@@ -8,20 +8,15 @@ use are reported (never their text, which may hold a secret) and do not stop the
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
-import re
-import shutil
-import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.cli.context import Context
 from app.cli.errors import CliError
-from app.cli.output import note, print_json, print_table, printable
+from app.cli.output import note, print_json, print_table, printable, shown_path
 from app.cli.passwords import prompt, read_password_file
+from app.cli.publish import check_destination, write_new
 from app.core.account import Account
 from app.formats import registry
 from app.formats.base import EntryProblem, Importer, ImportResult
@@ -34,14 +29,6 @@ from app.vault.account_edits import AdditionPlanner, store_new
 from app.vault.content import VaultContent
 
 NOTHING_IMPORTED = "nothing was imported"
-# What os.link raises where the file system has no hard links.
-_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
-
-
-def shown_path(path: str) -> str:
-    """A path as given, safe for one line (paths are not cut: people need them whole)."""
-    return printable(path, 4096)
-
 
 # --- reading the files -----------------------------------------------------------------------
 
@@ -294,147 +281,6 @@ def cmd_import(
     return 0
 
 
-def _check_destination(exporter: Exporter, destination: Path, out: str) -> bool:
-    """Refuse early (before the password) what cannot be written; publishing checks again.
-    True when the destination is a folder already there (a folder export writes into it)."""
-    name = shown_path(out)
-    if exporter.folder:
-        if destination.exists() and not destination.is_dir():
-            raise CliError(f"{name} is a file: {exporter.name} writes images into a folder")
-    elif destination.exists() or destination.is_symlink():
-        # Never replace a file: it could be the vault itself, or another export.
-        raise CliError(f"{name} already exists: choose a new file name, or remove it first")
-    parent = destination.parent
-    if not parent.is_dir():
-        raise CliError(f"the folder {shown_path(str(parent))} does not exist")
-    return exporter.folder and destination.is_dir()
-
-
-def _write_new(
-    exporter: Exporter,
-    content: VaultContent,
-    destination: Path,
-    password: str | None,
-    *,
-    out: str,
-    folder_was_there: bool,
-) -> ExportReport:
-    """The export written under its name, never over a file that is there.
-
-    Between the check above and the write, the password is asked and the KDF runs: a file
-    (or a QR image in the folder) can appear meanwhile. So the export is written in a
-    private folder beside the destination, then each file gets its final name with a hard
-    link, which fails when the name is taken; the private folder then goes, whatever happens.
-    """
-    parent = destination.parent
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".keyfob-export-", dir=parent))
-    except OSError as error:
-        raise CliError(f"cannot write into {shown_path(str(parent))}: {_reason(error)}") from None
-    try:
-        staged = staging / "export"
-        report = exporter.write(content.accounts, staged, password, groups=content.groups)
-        if exporter.folder:
-            files = _publish_folder(staged, destination, out, was_there=folder_was_there)
-        else:
-            _publish(staged, destination, out)
-            files = (destination,)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return replace(report, files=files)
-
-
-def _publish_folder(
-    staged: Path, destination: Path, out: str, *, was_there: bool
-) -> tuple[Path, ...]:
-    """Every file of `staged` linked into the folder `destination`: the one chosen, or a new
-    one (never one that appeared meanwhile, which may be someone else's). If one name is
-    taken, the files already linked and the folder made are removed."""
-    names = sorted(path.name for path in staged.iterdir())
-    made = not was_there
-    if was_there:
-        if not destination.is_dir():
-            raise CliError(f"{shown_path(out)} is no longer a folder: nothing was exported")
-        _refuse_earlier_export(destination, names, out)
-    else:
-        try:
-            destination.mkdir(mode=0o700)
-        except FileExistsError:
-            raise CliError(
-                f"{shown_path(out)} appeared meanwhile: it is left as it was, and nothing "
-                "was exported"
-            ) from None
-        except OSError as error:
-            raise CliError(f"cannot make the folder {shown_path(out)}: {_reason(error)}") from None
-    published: list[Path] = []
-    try:
-        for name in names:
-            _publish(staged / name, destination / name, str(destination / name))
-            published.append(destination / name)
-    except BaseException:
-        for path in published:
-            path.unlink(missing_ok=True)
-        if made:
-            with contextlib.suppress(OSError):
-                destination.rmdir()
-        raise
-    return tuple(published)
-
-
-def _refuse_earlier_export(folder: Path, names: Sequence[str], out: str) -> None:
-    """Refuse a folder holding files named as this export's are, numbers aside
-    ("qr-1-of-3.png" beside a new "qr-1-of-2.png"): two exports' images must not mix."""
-    alike = re.compile("|".join(re.sub(r"\d+", r"\\d+", re.escape(n)) for n in names))
-    try:
-        there = os.listdir(folder)
-    except OSError as error:
-        raise CliError(f"cannot read the folder {shown_path(out)}: {_reason(error)}") from None
-    if any(alike.fullmatch(name) for name in there):
-        raise CliError(
-            f"{shown_path(out)} already holds files of an earlier export: choose an empty "
-            "folder, so two exports are not mixed; nothing was exported"
-        )
-
-
-def _publish(staged: Path, destination: Path, out: str) -> None:
-    """`staged` also under the name `destination`, unless that name is taken."""
-    try:
-        _link_or_copy(staged, destination)
-    except FileExistsError:
-        raise CliError(
-            f"{shown_path(out)} appeared while the export was being made: it is left as it "
-            "was, and nothing was exported"
-        ) from None
-    except OSError as error:
-        raise CliError(f"cannot write {shown_path(out)}: {_reason(error)}") from None
-
-
-def _link_or_copy(staged: Path, destination: Path) -> None:
-    try:
-        os.link(staged, destination)
-    except OSError as error:
-        if error.errno not in _NO_HARD_LINKS:
-            raise
-        _copy_exclusive(staged, destination)  # FAT (USB sticks) and some network disks
-
-
-def _copy_exclusive(source: Path, destination: Path) -> None:
-    """Copy to a new file (refusing an existing name), mode 0600; removed if the copy fails."""
-    fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as target, source.open("rb") as origin:
-            shutil.copyfileobj(origin, target)
-            target.flush()
-            os.fsync(target.fileno())
-    except BaseException:
-        destination.unlink(missing_ok=True)
-        raise
-
-
-def _reason(error: OSError) -> str:
-    return error.strerror or type(error).__name__
-
-
 def _print_export(report: ExportReport, exporter: Exporter, out: str) -> None:
     count = _plural(report.exported, "account")
     print(f"Exported {count} to {shown_path(out)} as {exporter.title}.")
@@ -490,7 +336,7 @@ def cmd_export(
             "make your codes): add --yes-plaintext to go ahead, or use --format aegis or keyfob"
         )
     destination = Path(out)
-    folder_was_there = _check_destination(exporter, destination, out)
+    folder_was_there = check_destination(exporter, destination, out)
     if exporter.plaintext and export_password_file:
         note(f"--export-password-file is not used: the {exporter.name} format is not encrypted")
     vault = ctx.open_vault()
@@ -498,7 +344,7 @@ def cmd_export(
     if not content.accounts:
         raise CliError("the vault has no accounts to export: add some first")
     password = None if exporter.plaintext else _export_password(export_password_file)
-    report = _write_new(
+    report = write_new(
         exporter, content, destination, password, out=out, folder_was_there=folder_was_there
     )
     _print_export(report, exporter, out)

@@ -13,7 +13,7 @@ from app.formats.base import Entries, FileImporter
 from app.formats.errors import ImportFormatError
 from app.formats.view import SourceView
 from app.vault.content import decode_content
-from app.vault.envelope import FORMAT, decrypt, parse, unwrap_with_password
+from app.vault.envelope import FORMAT, decrypt, parse, unwrap_with_password, wipe_key
 from app.vault.errors import VaultAuthError, VaultFormatError
 
 _NEWER_ROW = "an account this Keyfob cannot read (made by a newer Keyfob?): update Keyfob"
@@ -56,7 +56,7 @@ class KeyfobImporter(FileImporter):
         try:
             plaintext = decrypt(envelope, key)
         finally:
-            key[:] = bytes(len(key))
+            wipe_key(key)
         if plaintext is None:
             raise ImportFormatError(
                 "the file is damaged: the password is right but its content fails "

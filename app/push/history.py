@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from app.push.messages import CONTEXT_FIELDS, Challenge
+from app.push.messages import CONTEXT_FIELDS, DETAILS_FIELD, Challenge
 
 HISTORY_KEY: Final = "history"
 MAX_PER_ENROLLMENT: Final = 50
@@ -90,7 +90,7 @@ class HistoryEntry:
         raw_context = data.get("context")
         context: dict[str, str] = {}
         if isinstance(raw_context, Mapping):
-            for key in CONTEXT_FIELDS:
+            for key in (*CONTEXT_FIELDS, DETAILS_FIELD):
                 value = raw_context.get(key)
                 if isinstance(value, str):
                     context[key] = value[:_MAX_TEXT]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Final
 
 from app.push.canonical import (
@@ -33,6 +34,9 @@ MAX_TEXT_LENGTH: Final = 200  # action and each context value
 MAX_NUMBER_LENGTH: Final = 16
 MAX_TIME: Final = 2**53
 CONTEXT_FIELDS: Final = ("app", "ip", "location", "user_agent")
+# A context key only other APIs the server speaks fill in (Duo's `pushinfo`, rendered as
+# "key: value · key: value"); the RP API keeps refusing it, and devices show any string key.
+DETAILS_FIELD: Final = "details"
 HASH_SIZE: Final = 32
 
 ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_.~-]{1,128}")
@@ -162,15 +166,19 @@ class Challenge:
 
 
 @dataclass(frozen=True)
-class Result:
+class Ending:
+    """The server's word that a challenge is over, and how it ended."""
+
     id: str
     status: Status
 
 
-@dataclass(frozen=True)
-class Cancel:
-    id: str
-    status: Status
+class Result(Ending):
+    """The end of a challenge this device answered (`invalid`: the answer did not count)."""
+
+
+class Cancel(Ending):
+    """The end of a challenge decided on another device, withdrawn by the site, or expired."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +198,7 @@ class Response:
     raw: JsonObject = field(repr=False, compare=False)
 
 
-ServerMessage = Hello | Ready | Challenge | Result | Cancel
+ServerMessage = Hello | Ready | Challenge | Ending
 DeviceMessage = Auth | Response
 _Parser = Callable[[JsonObject], ServerMessage | DeviceMessage]
 
@@ -265,12 +273,8 @@ def _challenge(obj: JsonObject) -> Challenge:
     )
 
 
-def _result(obj: JsonObject) -> Result:
-    return Result(_ident(obj, "id"), _status(obj, RESULT_STATUSES))
-
-
-def _cancel(obj: JsonObject) -> Cancel:
-    return Cancel(_ident(obj, "id"), _status(obj, RESULT_STATUSES))
+def _ending(kind: type[Ending], obj: JsonObject) -> Ending:
+    return kind(_ident(obj, "id"), _status(obj, RESULT_STATUSES))
 
 
 def _auth(obj: JsonObject) -> Auth:
@@ -301,8 +305,8 @@ _SERVER_PARSERS: Final[dict[str, _Parser]] = {
     "hello": _hello,
     "ready": _ready,
     "challenge": _challenge,
-    "result": _result,
-    "cancel": _cancel,
+    "result": partial(_ending, Result),
+    "cancel": partial(_ending, Cancel),
 }
 _DEVICE_PARSERS: Final[dict[str, _Parser]] = {"auth": _auth, "response": _response}
 

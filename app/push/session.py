@@ -34,12 +34,13 @@ from app.push.keepalive import Backoff
 from app.push.messages import (
     MAX_MESSAGE_BYTES,
     NUMBER_PATTERN,
-    Cancel,
     Challenge,
     Decision,
+    Ending,
     Hello,
     Ready,
     Result,
+    ServerMessage,
     Status,
     parse_server_message,
 )
@@ -228,9 +229,7 @@ class DeviceSession:
             return [ProtocolViolation(ViolationKind.MALFORMED, str(exc), fatal)]
         return self._dispatch(message, now)
 
-    def _dispatch(
-        self, message: Hello | Ready | Challenge | Result | Cancel, now: int
-    ) -> list[Action]:
+    def _dispatch(self, message: ServerMessage, now: int) -> list[Action]:
         if isinstance(message, Hello):
             return self._on_hello(message, now)
         if self.state is State.AWAIT_HELLO:
@@ -295,7 +294,7 @@ class DeviceSession:
         local_expiry = challenge.expires_at - (self.server_offset or 0)
         return [ChallengeReceived(challenge, local_expiry)]
 
-    def _on_end(self, message: Result | Cancel) -> list[Action]:
+    def _on_end(self, message: Ending) -> list[Action]:
         if message.id not in self._pending:
             return []
         if isinstance(message, Result) and message.status is Status.INVALID:

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING
 
 from app.core.files import atomic_write, fsync_dir, temp_prefix
 from app.vault.content import VaultContent, decode_content
-from app.vault.envelope import Envelope, decrypt, parse, seal, unwrap_with_password
+from app.vault.envelope import Envelope, decrypt, parse, seal, unwrap_with_password, wipe_key
 from app.vault.errors import VaultError, VaultFormatError
 from app.vault.fileio import (
     io_error,
     make_private_dir,
+    make_vault_dir,
     read_existing,
     read_file,
     real_path,
@@ -122,6 +123,27 @@ def backup_current(vault_path: Path) -> Path | None:
     raise io_error("back up the vault to", folder, FileExistsError(17, "too many backups"))
 
 
+def replace_keeping_backup(vault_path: Path, raw: bytes, action: str) -> None:
+    """Write `raw` as the vault file, the file it replaces kept as the newest backup: what
+    every save and every restore does, with the write lock held.
+
+    First the temporary files a killed save left go. If the write fails (or is interrupted),
+    the backup just taken goes too: the newest backup stays the file as it still is. An
+    OSError becomes a VaultError saying what could not `action` the file ("save" it, say).
+    """
+    sweep_temp_files(vault_path.parent, temp_prefix(vault_path))
+    made = backup_current(vault_path)
+    try:
+        atomic_write(vault_path, raw)
+    except BaseException as error:
+        if made is not None:
+            with suppress(OSError):
+                made.unlink()
+        if isinstance(error, OSError):
+            raise io_error(action, vault_path, error) from None
+        raise
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
@@ -141,12 +163,19 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def prune_backups(vault_path: Path, keep: int = BACKUPS_KEPT) -> None:
     """Delete all but the `keep` newest backups. Call it with the write lock held."""
     for info in list_backups(vault_path)[keep:]:
-        try:
-            info.path.unlink()
-        except FileNotFoundError:
-            continue
-        except OSError as error:
-            raise io_error("delete the old backup", info.path, error) from None
+        delete_backup(info.path, "delete the old backup")
+
+
+def delete_backup(path: Path, action: str = "delete the backup") -> bool:
+    """Delete one backup file; False if it was gone already (another Keyfob pruned it).
+    VaultError, saying what could not `action` it, if it cannot be deleted."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise io_error(action, path, error) from None
+    return True
 
 
 def resolve_backup(vault_path: Path, backup: Path | str | BackupInfo) -> Path:
@@ -178,7 +207,7 @@ def _decrypt_file(raw: bytes, password: str) -> VaultContent:
     try:
         return decode_content(_plaintext(envelope, key))
     finally:
-        key[:] = bytes(len(key))
+        wipe_key(key)
 
 
 def _plaintext(envelope: Envelope, key: bytearray) -> bytes:
@@ -213,27 +242,15 @@ def restore_backup(
     try:
         plaintext = _plaintext(envelope, key)
         decode_content(plaintext)  # a backup that Keyfob cannot read is not put in place
-        try:
-            make_private_dir(vault_path.parent)
-        except OSError as error:
-            raise io_error("create the folder of", vault_path, error) from None
+        make_vault_dir(vault_path)
         with write_lock(vault_path):
             document = envelope.document
             header = document["header"]
             header["revision"] = _revision_floor(vault_path, header, revisions)
-            raw = seal(document, key, plaintext)
-            sweep_temp_files(vault_path.parent, temp_prefix(vault_path))
-            made = backup_current(vault_path)
-            try:
-                atomic_write(vault_path, raw)
-            except OSError as error:
-                if made is not None:
-                    with suppress(OSError):
-                        made.unlink()
-                raise io_error("write", vault_path, error) from None
+            replace_keeping_backup(vault_path, seal(document, key, plaintext), "write")
             prune_backups(vault_path)
     finally:
-        key[:] = bytes(len(key))
+        wipe_key(key)
     if revisions is not None:
         revisions.remember(header["vault_id"], header["revision"])
 

@@ -174,6 +174,11 @@ def decrypt(envelope: Envelope, master_key: bytearray) -> bytes | None:
         return None
 
 
+def wipe_key(key: bytearray) -> None:
+    """Overwrite a key's bytes once it is no longer needed, so no copy lingers in memory."""
+    key[:] = bytes(len(key))
+
+
 # --- key slots -----------------------------------------------------------------------------
 
 

@@ -89,6 +89,14 @@ def make_private_dir(folder: Path) -> None:
     os.chmod(folder, PRIVATE_DIR_MODE)
 
 
+def make_vault_dir(vault_path: Path) -> None:
+    """Create the folder a new vault file goes in (see make_private_dir); VaultError if not."""
+    try:
+        make_private_dir(vault_path.parent)
+    except OSError as error:
+        raise io_error("create the folder of", vault_path, error) from None
+
+
 def sweep_temp_files(folder: Path, prefix: str) -> None:
     """Delete the temporary files (`prefix` + mkstemp's 8 random characters + `.tmp`) that a
     save killed midway (kill -9, power loss) left in `folder`.

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.files import atomic_write
-from app.vault.backups import list_backups
-from app.vault.envelope import Envelope, decrypt, key_id, parse, seal
+from app.vault.backups import delete_backup, list_backups
+from app.vault.envelope import Envelope, decrypt, key_id, parse, seal, wipe_key
 from app.vault.errors import VaultError, VaultLockedError
 from app.vault.fileio import io_error, read_file, write_lock
 
@@ -158,13 +158,8 @@ class RetiredKey:
         with self._mutex, write_lock(self.vault_path):
             self._check()
             for backup in backups:
-                try:
-                    backup.path.unlink()
-                except FileNotFoundError:
-                    continue
-                except OSError as error:
-                    raise io_error("delete the backup", backup.path, error) from None
-                done += 1
+                if delete_backup(backup.path):
+                    done += 1
         return done
 
     def forget(self) -> None:
@@ -172,7 +167,7 @@ class RetiredKey:
         with self._mutex:
             self._forgotten = True
             for key in (self._old, self._new):
-                key[:] = bytes(len(key))
+                wipe_key(key)
 
     def _check(self) -> None:
         if self._forgotten:

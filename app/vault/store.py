@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.core.account import Account
-from app.core.files import atomic_write, temp_prefix
+from app.core.files import atomic_write
 from app.vault.account_edits import AddResult, add_accounts, remove_account, replace_account
-from app.vault.backups import backup_current, prune_backups
+from app.vault.backups import prune_backups, replace_keeping_backup
 from app.vault.content import VaultContent, decode_content, encode_content
 from app.vault.envelope import (
     MASTER_KEY_BYTES,
@@ -34,6 +34,7 @@ from app.vault.envelope import (
     password_slot,
     seal,
     unwrap_with_password,
+    wipe_key,
 )
 from app.vault.errors import (
     AccountNotInVaultError,
@@ -47,11 +48,10 @@ from app.vault.errors import (
 )
 from app.vault.fileio import (
     io_error,
-    make_private_dir,
+    make_vault_dir,
     read_existing,
     read_file,
     real_path,
-    sweep_temp_files,
     write_lock,
 )
 from app.vault.kdf import KdfParams
@@ -68,6 +68,11 @@ _DAMAGED = (
 
 def _digest(raw: bytes) -> bytes:
     return hashlib.sha256(raw).digest()
+
+
+def _refuse_existing(file: Path, path: Path) -> None:
+    if os.path.lexists(file):
+        raise VaultExistsError(f"a vault already exists at {path}: open it, or choose another path")
 
 
 def _check_new_password(password: str) -> None:
@@ -110,23 +115,14 @@ class Vault:
         """
         _check_new_password(password)
         file = real_path(path)
-        if os.path.lexists(file):  # say so before spending a KDF run; checked again locked
-            raise VaultExistsError(
-                f"a vault already exists at {path}: open it, or choose another path"
-            )
+        _refuse_existing(file, path)  # before spending a KDF run; checked again locked
         params = (kdf or KdfParams.default()).with_fresh_salt()
-        try:
-            make_private_dir(file.parent)
-        except OSError as error:
-            raise io_error("create the folder of", file, error) from None
+        make_vault_dir(file)
         master_key = bytearray(os.urandom(MASTER_KEY_BYTES))
         document = new_document(password_slot(master_key, password, params))
         content = VaultContent()
         with write_lock(file):
-            if os.path.lexists(file):
-                raise VaultExistsError(
-                    f"a vault already exists at {path}: open it, or choose another path"
-                )
+            _refuse_existing(file, path)
             raw = seal(document, master_key, encode_content(content))
             try:
                 atomic_write(file, raw)
@@ -146,7 +142,7 @@ class Vault:
         try:
             content = _decrypt(envelope, master_key, VaultFormatError(_DAMAGED))
         except BaseException:
-            _wipe(master_key)
+            wipe_key(master_key)
             raise
         return cls(Path(path), master_key, envelope.document, content, _digest(raw))
 
@@ -195,7 +191,7 @@ class Vault:
     def lock(self) -> None:
         """Forget the master key and the content (the key's bytes are overwritten)."""
         with self._mutex:
-            _wipe(self._key)
+            wipe_key(self._key)
             self._content = None
             self._document = None
 
@@ -209,16 +205,7 @@ class Vault:
         """
         with self._mutex:
             self._header()
-            raw = read_file(self._file)
-            if raw is None:
-                raise VaultNotFoundError(
-                    f"the vault file {self.path} was removed: restore a backup or create a vault"
-                )
-            digest = _digest(raw)
-            if digest == self._digest:
-                return False
-            self._load(raw, digest)
-            return True
+            return self._reload_if_changed(saving=False)
 
     def _load(self, raw: bytes, digest: bytes) -> None:
         envelope = parse(raw)
@@ -259,7 +246,7 @@ class Vault:
         with self._mutex:
             self._header()
             with write_lock(self._file):
-                self._reload_if_changed()
+                self._reload_if_changed(saving=True)
                 working = self.content.copy()
                 result = change(working)
                 if save_if is None or save_if(result):
@@ -285,13 +272,13 @@ class Vault:
             try:
                 new_slot = password_slot(new_key, new_password, params)  # the KDF: not locked
                 with write_lock(self._file):
-                    self._reload_if_changed()
+                    self._reload_if_changed(saving=True)
                     document = copy.deepcopy(self._document)
                     assert document is not None
                     document["header"]["slots"] = [new_slot]
                     self._save(self.content.copy(), document, new_key)
             except BaseException:
-                _wipe(new_key)
+                wipe_key(new_key)
                 raise
             old_key, self._key = self._key, new_key
             return RetiredKey(self._file, self.vault_id, old_key, bytearray(new_key), [new_slot])
@@ -311,19 +298,26 @@ class Vault:
         except VaultAuthError:
             return False
         matches = key == self._key
-        _wipe(key)
+        wipe_key(key)
         return matches
 
-    def _reload_if_changed(self) -> None:
+    def _reload_if_changed(self, *, saving: bool) -> bool:
+        """Reload if the file changed since we last read or wrote it; True if it did."""
         raw = read_file(self._file)
         if raw is None:
+            if saving:
+                raise VaultNotFoundError(
+                    f"the vault file {self.path} was removed while open: nothing was saved; "
+                    "restore a backup or create a new vault"
+                )
             raise VaultNotFoundError(
-                f"the vault file {self.path} was removed while open: nothing was saved; "
-                "restore a backup or create a new vault"
+                f"the vault file {self.path} was removed: restore a backup or create a vault"
             )
         digest = _digest(raw)
-        if digest != self._digest:
-            self._load(raw, digest)
+        if digest == self._digest:
+            return False
+        self._load(raw, digest)
+        return True
 
     def _save(
         self,
@@ -344,17 +338,7 @@ class Vault:
             if highest is not None and highest > header["revision"]:
                 header["revision"] = highest
         raw = seal(document, key if key is not None else self._key, encode_content(content))
-        sweep_temp_files(self._file.parent, temp_prefix(self._file))
-        made = backup_current(self._file)
-        try:
-            atomic_write(self._file, raw)
-        except BaseException as error:
-            if made is not None:
-                with suppress(OSError):
-                    made.unlink()
-            if isinstance(error, OSError):
-                raise io_error("save", self._file, error) from None
-            raise
+        replace_keeping_backup(self._file, raw, "save")
         self._document = document
         self._content = content
         self._digest = _digest(raw)
@@ -400,7 +384,3 @@ def _decrypt(envelope: Envelope, master_key: bytearray, failure: VaultError) -> 
     if plaintext is None:
         raise failure
     return decode_content(plaintext)
-
-
-def _wipe(key: bytearray) -> None:
-    key[:] = bytes(len(key))

@@ -218,17 +218,17 @@ def run(count: int, temp: Path) -> int:
     )
 
     window.search.clear()
-    window.refresh_codes()
+    window.codes.refresh()
     window.view.viewport().repaint()
 
     def tick() -> None:
         # What the timer does, and the paint of what it exposed.
-        window.refresh_codes()
+        window.codes.refresh()
         app.processEvents()
 
     steady = _median_time(tick, 50)
-    window.cache.clear()
-    new_period = _median_time(lambda: (window.cache.clear(), tick()), 10)
+    window.codes.cache.clear()
+    new_period = _median_time(lambda: (window.codes.cache.clear(), tick()), 10)
     rows.append(
         (
             "per-second refresh",

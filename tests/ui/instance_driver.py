@@ -84,13 +84,13 @@ def main() -> int:
             QTimer.singleShot(0, report_offer)
 
     def report_notice() -> None:
-        box = controller.enrollment_notice
+        box = controller.links.enrollment_notice
         if box is not None and box.isVisible():
             say("notice", text=box.text())
 
     def report_offer() -> None:
         main = controller.main_window
-        dialog = main.add_dialog if main is not None else None
+        dialog = main.adding.dialog if main is not None else None
         if dialog is None or dialog.busy:
             QTimer.singleShot(50, report_offer)
             return

@@ -23,10 +23,11 @@ from pytestqt.qtbot import QtBot
 from app.push.enrollment import PushEnrollment
 from app.server.app import PushServer
 from app.server.config import Limits, ServerConfig
-from app.ui.push.feature import PushFeature
+from app.server.validation import ChallengeRequest
 from app.ui.push.manager import PushManager
 from app.ui.push.transport import ConnectionState, TransportOptions
 from app.ui.shell.controller import Controller
+from app.ui.shell.push_host import make_push_feature
 from app.vault.content import VaultContent
 from app.vault.store import Vault
 from tests.server.helpers import Device, Reply, Rp, enrolled_device, make_api_key, register
@@ -148,6 +149,16 @@ class PushServerThread:
         assert reply.status == 201, reply
         return dict(reply.body)
 
+    def duo_challenge(
+        self, user: str = ALICE, *, action: str = "Login request", context: dict[str, str]
+    ) -> dict[str, Any]:
+        """A challenge as the server's Duo Auth API makes one: no number matching, and
+        context the RP API refuses (`details`), so through the push service itself."""
+        request = ChallengeRequest(
+            user=user, action=action, context=context, ttl=60, number_matching=False
+        )
+        return dict(self.call(self.service.create_challenge(SITE, request)))
+
     def request(self, method: str, path: str, body: object = None) -> Reply:
         return self.call(self.site().call(method, path, body))
 
@@ -190,7 +201,7 @@ def push_controller(
 ) -> Controller:
     """A controller whose push side uses the given device clock and quick timings."""
     controller = make_controller(**controller_options)
-    controller.push = PushFeature(controller, now=now, options=options, result_ms=RESULT_MS)
+    controller.push = make_push_feature(controller, now=now, options=options, result_ms=RESULT_MS)
     return controller
 
 

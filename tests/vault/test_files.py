@@ -77,7 +77,7 @@ def test_restoring_into_a_missing_folder_makes_it_private(vault: Vault, tmp_path
 _KILLED_SAVE = """
 import os, sys, tempfile
 from pathlib import Path
-from app.vault import fileio
+import app.vault.backups as backups
 
 def write_then_die(path, data):
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -86,9 +86,7 @@ def write_then_die(path, data):
     print(name, flush=True)
     os.kill(os.getpid(), 9)
 
-fileio.atomic_write = write_then_die
-import app.vault.store as store
-store.atomic_write = write_then_die
+backups.atomic_write = write_then_die  # the write of every save (replace_keeping_backup)
 from app.vault import Vault
 from app.core.account import Account
 Vault.open(Path(sys.argv[1]), sys.argv[2]).add_accounts([Account(secret=b"0123456789")])

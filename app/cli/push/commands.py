@@ -9,10 +9,10 @@ every command); the protocol code, aiohttp and the vault load when a push comman
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from app.cli.confirm import confirm
 from app.cli.errors import CliError
 from app.cli.output import note, print_json, print_table, printable
 from app.cli.push.enrollments import read_enrollments
@@ -123,16 +123,6 @@ def cmd_list(ctx: Context, as_json: bool) -> int:
     return 0
 
 
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        raise CliError("cannot ask for confirmation without a terminal: add --yes")
-    try:
-        answer = input(f"{question} [y/N] ")
-    except EOFError:
-        return False
-    return answer.strip().lower() in {"y", "yes"}
-
-
 def _pick(enrollments: list[PushEnrollment], wanted: str) -> PushEnrollment:
     exact = [e for e in enrollments if e.device_id == wanted]
     found = exact or [e for e in enrollments if wanted and e.device_id.startswith(wanted)]
@@ -154,7 +144,7 @@ def cmd_remove(ctx: Context, wanted: str, yes: bool) -> int:
     vault = ctx.open_vault()
     target = _pick(read_enrollments(vault.content), wanted)
     label = f"{printable(target.issuer)}, {printable(target.user)} ({printable(target.device_id)})"
-    if not yes and not _confirm(f"Forget the push enrollment {label}?"):
+    if not yes and not confirm(f"Forget the push enrollment {label}?"):
         raise CliError("not removed")
 
     def change(content: VaultContent) -> None:

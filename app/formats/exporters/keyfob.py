@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from app.core.account import Account
 from app.formats.exporters.base import Exporter, ExportError, Output, group_order
 from app.vault.content import VaultContent, encode_content
-from app.vault.envelope import MASTER_KEY_BYTES, new_document, password_slot, seal
+from app.vault.envelope import MASTER_KEY_BYTES, new_document, password_slot, seal, wipe_key
 from app.vault.errors import VaultError
 from app.vault.kdf import KdfParams
 
@@ -37,7 +37,7 @@ def keyfob_file(
         document = new_document(password_slot(master_key, password, params))
         return seal(document, master_key, plaintext)
     finally:
-        master_key[:] = bytes(len(master_key))
+        wipe_key(master_key)
 
 
 class KeyfobExporter(Exporter):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QWidget
 
 from app.core.account import Account, OtpType
 from app.ui.accounts.account_delegate import AccountDelegate
-from app.ui.accounts.account_model import ACCOUNT_ROLE
+from app.ui.accounts.account_model import ACCOUNT_ROLE, AccountModel
 
 
 def is_typing(event: QKeyEvent) -> bool:
@@ -23,14 +23,20 @@ def is_typing(event: QKeyEvent) -> bool:
 
 
 class AccountListView(QListView):
+    """The list, and which account in it is selected (the one that Enter, Ctrl+C and the
+    account actions act on)."""
+
     copy_requested = Signal(QModelIndex)
     next_code_requested = Signal(QModelIndex)
     text_typed = Signal(str)
     menu_requested = Signal(QModelIndex, QPoint)
 
-    def __init__(self, delegate: AccountDelegate, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, delegate: AccountDelegate, model: AccountModel, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._delegate = delegate
+        self.accounts = model
         self.placeholder = ""
         self.exposed: QRect | None = None
         self.setItemDelegate(delegate)
@@ -53,9 +59,36 @@ class AccountListView(QListView):
         self.viewport().setBackgroundRole(QPalette.ColorRole.Base)
         self.clicked.connect(self._clicked)
         self.doubleClicked.connect(self.copy_requested)
+        self.setModel(model)
 
     def _clicked(self, index: QModelIndex) -> None:
         self.copy_requested.emit(index)
+
+    # --- the selection -----------------------------------------------------------------------
+
+    def selected_account(self) -> Account | None:
+        return self.accounts.account_at(self.currentIndex())
+
+    def select_row(self, row: int, *, scroll: bool = True) -> None:
+        if not 0 <= row < self.accounts.rowCount():
+            return
+        index = self.accounts.index(row, 0)
+        self.setCurrentIndex(index)
+        if scroll:
+            self.scrollTo(index)
+
+    def select_account(self, uuid: str) -> None:
+        row = self.accounts.row_of(uuid)
+        if row is not None:
+            self.select_row(row)
+
+    def move_current(self, step: int) -> None:
+        """The selection `step` rows down (up if negative), stopping at either end."""
+        count = self.accounts.rowCount()
+        if not count:
+            return
+        current = self.currentIndex().row()
+        self.select_row(max(0, min(count - 1, (current if current >= 0 else -1) + step)))
 
     def set_placeholder(self, text: str) -> None:
         self.placeholder = text

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
 from app.core.errors import KeyfobError
+from app.ui.common.images import fit_within
 
 MAX_FRAME_SIDE = 1280  # larger frames are scaled down first: QR codes held up stay readable
 
@@ -44,14 +45,7 @@ class FrameDecoder(QObject):
         """Queue `image` for decoding; False (dropped) while the previous one is in work."""
         if self.busy or image.isNull():
             return False
-        if max(image.width(), image.height()) > MAX_FRAME_SIDE:
-            image = image.scaled(
-                MAX_FRAME_SIDE,
-                MAX_FRAME_SIDE,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+        gray = fit_within(image, MAX_FRAME_SIDE).convertToFormat(QImage.Format.Format_Grayscale8)
         self.busy = True
         self._executor.submit(self._decode, gray)
         return True

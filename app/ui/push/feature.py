@@ -1,39 +1,60 @@
-"""Push sign-in in the running app: what the controller, main window and tray need from it.
+"""Push sign-in in the running app: the one object the shell makes and talks to.
 
 One `PushFeature` lives as long as the app. At each unlock it reads the vault's enrollments
 and (re)connects them, puts the status button and a menu entry in the new main window, and
 takes the enrollment links met meanwhile. At a lock it saves the history of requests and
 keeps the connections: after the first unlock of a run, requests arrive while locked.
+It reaches the rest of the app only through its `PushHost` (push.host): never the shell's
+controller, main window or tray themselves.
 Nothing here imports QtWebSockets: the transport does, when the first enrollment connects.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QVBoxLayout
 
 from app.core.errors import KeyfobError
 from app.ui.common.resources import icon
 
 if TYPE_CHECKING:
     from app.push.enrollment import PushEnrollment
-    from app.ui.accounts.main_window import MainWindow
+    from app.push.messages import Challenge
     from app.ui.push.enroll import PushEnrollDialog
     from app.ui.push.history import HistoryDialog
+    from app.ui.push.host import PushHost
     from app.ui.push.manager import Prompt, PushManager
     from app.ui.push.prompt import PromptWindow
     from app.ui.push.status_dialog import PushDialog, PushStatusButton, PushStatusLine
     from app.ui.push.transport import TransportOptions
-    from app.ui.shell.controller import Controller
-    from app.ui.shell.tray import Tray
     from app.vault.content import VaultContent
     from app.vault.store import Vault
+
+# Notification servers that announce "body-markup" (GNOME, KDE, dunst, mako...) read a
+# notification's body as markup, and Qt hands them our text unchanged (its own balloon, used
+# without such a server, shows plain text). Text from a push server must not become a link
+# or an image there: whatever could open a tag is taken out.
+_TAG: Final = re.compile(r"<[^<>]*>")
+
+
+def plain_notification_text(text: str) -> str:
+    """`text` with anything a notification server could read as markup taken out."""
+    return _TAG.sub("", text).replace("<", "").replace(">", "")
+
+
+def notification_body(challenge: Challenge) -> str:
+    """ "alice — Sign in (Lyon, France)": who, what and where, for a desktop notification."""
+    where = challenge.context.get("location") or challenge.context.get("app") or ""
+    text = f"{challenge.user} — {challenge.action}"
+    if where:
+        text += f" ({where})"
+    return plain_notification_text(text)
 
 
 def _prompt_window(manager: PushManager) -> PromptWindow:
@@ -44,18 +65,19 @@ def _prompt_window(manager: PushManager) -> PromptWindow:
 
 
 class PushFeature(QObject):
-    """Push sign-in for one controller; also the `Unlocker` its manager asks before approving."""
+    """Push sign-in for one app; also the `Unlocker` its manager asks before approving."""
 
     def __init__(
         self,
-        controller: Controller,
+        host: PushHost,
         *,
         now: Callable[[], float] = time.time,
         options: TransportOptions | None = None,
         result_ms: int | None = None,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__(controller)
-        self.controller = controller
+        super().__init__(parent)
+        self.host = host
         self.now = now
         self.options = options
         self.result_ms = result_ms
@@ -68,44 +90,45 @@ class PushFeature(QObject):
         self.action: QAction | None = None
         self._links: list[str] = []  # keyfob://enroll links waiting for an unlock
         self._history_loaded = False
-        self._tray: Tray | None = None
-        controller.enrollment_link_received.connect(self.enroll)
+        host.enrollment_link_received.connect(self.enroll)
+        host.settings_opened.connect(self._settings_opened)
+        host.notification_clicked.connect(self._show_prompts)
 
     # --- the Unlocker the manager uses -----------------------------------------------------
 
     def is_locked(self) -> bool:
-        return self.controller.is_locked
+        return self.host.vault() is None
 
     def unlock(self, password: str, done: Callable[[str | None], None]) -> None:
-        self.controller.open_with_password(password, done)
+        self.host.unlock(password, done)
 
     # --- the app's life --------------------------------------------------------------------
 
-    def attach(self, vault: Vault, main: MainWindow) -> None:
+    def attach(self) -> None:
         """A fresh unlock: connect the vault's enrollments and show push in the new window."""
-        action = QAction(icon("push"), self.tr("&Push sign-in…"), main)
+        action = QAction(icon("push"), self.tr("&Push sign-in…"), self.host.dialog_parent())
         action.triggered.connect(lambda _c=False: self.open_dialog())
-        main.main_menu.insertAction(main.settings_action, action)
+        self.host.add_menu_entry(action)
         self.action = action
-        main.push_enroll_requested.connect(self.enroll)
-        main.settings_action.triggered.connect(lambda _c=False: self._settings_opened())
-        self._sync(vault)
-        self._add_button(main)
+        vault = self.host.vault()
+        if vault is not None:
+            self._sync(vault)
+        self._add_button()
         if self.manager is not None and self.manager.drift is not None:
-            main.set_drift(self.manager.drift)
+            self.host.show_drift(self.manager.drift)
         links, self._links = self._links, []
         for link in links:
             self.enroll(link)
 
     def vault_changed(self) -> None:
         """Another program saved the vault: follow its enrollments (the CLI may add some)."""
-        vault = self.controller.vault
+        vault = self.host.vault()
         if vault is not None:
             self._sync(vault)
 
     def before_lock(self) -> None:
         """The vault is about to close: save the history while it still can be."""
-        manager, vault = self.manager, self.controller.vault
+        manager, vault = self.manager, self.host.vault()
         if manager is None or vault is None or not manager.history.dirty:
             return
         history = manager.history
@@ -135,9 +158,7 @@ class PushFeature(QObject):
             # Once per run: afterwards memory is newer than the vault (saved at each lock).
             manager.history.load(push)
             self._history_loaded = True
-        main = self.controller.main_window
-        if main is not None:
-            self._add_button(main)
+        self._add_button()
 
     def _ensure_manager(self) -> PushManager:
         if self.manager is None:
@@ -152,37 +173,33 @@ class PushFeature(QObject):
             )
             if self.result_ms is not None:
                 manager.result_ms = self.result_ms
-            manager.drift_measured.connect(self._drift_measured)
+            manager.drift_measured.connect(self.host.show_drift)
             manager.prompt_arrived.connect(self._notify)
             self.manager = manager
         return self.manager
 
     # --- the main window -------------------------------------------------------------------
 
-    def _add_button(self, main: MainWindow) -> None:
-        manager = self.manager
-        if manager is None:
+    def _add_button(self) -> None:
+        manager, window = self.manager, self.host.dialog_parent()
+        if manager is None or window is None:
             return
         button = self.button
         # The button goes with the main window it was in (at each lock).
-        if button is not None and shiboken6.isValid(button) and button.window() is main:
+        if button is not None and shiboken6.isValid(button) and button.window() is window:
             button.refresh()
             return
         from app.ui.push.status_dialog import PushStatusButton, PushStatusLine
 
-        button = PushStatusButton(manager, main)
+        button = PushStatusButton(manager, window)
         button.clicked.connect(self._button_clicked)
-        main.header.insertWidget(main.header.indexOf(main.lock_button), button)
-        self.button = button
-        button.refresh()
-        line = PushStatusLine(manager, main)
+        line = PushStatusLine(manager, window)
         line.details_requested.connect(self.open_dialog)
-        central = main.centralWidget()
-        layout = central.layout() if central is not None else None
-        if isinstance(layout, QVBoxLayout):
-            layout.insertWidget(layout.indexOf(main.drift_banner), line)
-        line.refresh()
+        self.host.add_status(button, line)
+        self.button = button
         self.status_line = line
+        button.refresh()
+        line.refresh()
 
     def _button_clicked(self) -> None:
         manager = self.manager
@@ -191,29 +208,22 @@ class PushFeature(QObject):
         else:
             self.open_dialog()
 
-    def _drift_measured(self, drift: float) -> None:
-        main = self.controller.main_window
-        if main is not None:
-            main.set_drift(drift)
-
     def _settings_opened(self) -> None:
-        main = self.controller.main_window
         manager = self.manager
-        dialog = getattr(main, "settings_dialog", None) if main is not None else None
-        if dialog is None or manager is None or manager.drift is None or not manager.enrollments:
+        if manager is None or manager.drift is None or not manager.enrollments:
             return
         from urllib.parse import urlsplit
 
         server = urlsplit(manager.enrollments[0].url).hostname or manager.enrollments[0].url
-        dialog.show_measured_drift(manager.drift, server)
+        self.host.show_measured_drift(manager.drift, server)
 
     def open_dialog(self) -> PushDialog | None:
-        main = self.controller.main_window
-        if main is None:
+        window = self.host.dialog_parent()
+        if window is None:
             return None
         from app.ui.push.status_dialog import PushDialog
 
-        dialog = PushDialog(main, self.manager, self.remove)
+        dialog = PushDialog(window, self.manager, self.remove)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.history_requested.connect(self.open_history)
         dialog.open()
@@ -221,14 +231,14 @@ class PushFeature(QObject):
         return dialog
 
     def open_history(self) -> HistoryDialog | None:
-        main = self.controller.main_window
-        if main is None:
+        window = self.host.dialog_parent()
+        if window is None:
             return None
         from app.push.history import PushHistory
         from app.ui.push.history import HistoryDialog
 
         history = self.manager.history if self.manager is not None else PushHistory()
-        dialog = HistoryDialog(self.dialog or main, history)
+        dialog = HistoryDialog(self.dialog or window, history)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if self.manager is not None:
             self.manager.history_changed.connect(dialog.refresh)
@@ -236,21 +246,12 @@ class PushFeature(QObject):
         self.history_dialog = dialog
         return dialog
 
-    # --- tray ------------------------------------------------------------------------------
+    # --- desktop notifications -------------------------------------------------------------
 
     def _notify(self, prompt: Prompt) -> None:
-        tray = self.controller.tray
-        if tray is None:
-            return
-        if tray is not self._tray:
-            self._tray = tray
-            tray.message_clicked.connect(self._show_prompts)
         challenge = prompt.challenge
-        where = challenge.context.get("location") or challenge.context.get("app") or ""
-        text = f"{challenge.user} — {challenge.action}"
-        if where:
-            text += f" ({where})"
-        tray.notify(self.tr("Sign-in request: %1").replace("%1", challenge.issuer), text)
+        title = self.tr("Sign-in request: %1").replace("%1", challenge.issuer)
+        self.host.notify(plain_notification_text(title), notification_body(challenge))
 
     def _show_prompts(self) -> None:
         if self.manager is not None and self.manager.prompts:
@@ -263,30 +264,28 @@ class PushFeature(QObject):
         from app.push.enrollment import parse_enroll_uri
         from app.push.errors import PushUriError
 
-        main = self.controller.main_window
         try:
             uri = parse_enroll_uri(text)
         except PushUriError as error:
-            if main is not None:
-                main.show_problem(self.tr("This push sign-in link cannot be used."), str(error))
+            self.host.show_problem(self.tr("This push sign-in link cannot be used."), str(error))
             return None
-        vault = self.controller.vault
-        if vault is None or main is None:
+        vault, window = self.host.vault(), self.host.dialog_parent()
+        if vault is None or window is None:
             self._links.append(text)
-            self.controller.show_window()
+            self.host.show_window()
             return None
         from app.push.records import enrolled_for, read_enrollments
         from app.ui.push.enroll import PushEnrollDialog
 
         already = enrolled_for(read_enrollments(vault.content.push), uri.url, uri.issuer, uri.user)
-        dialog = PushEnrollDialog(main, uri, self._save, already_enrolled=already)
+        dialog = PushEnrollDialog(window, uri, self._save, already_enrolled=already)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.enroll_dialog = dialog
         return dialog
 
     def _save(self, enrollment: PushEnrollment) -> None:
-        vault = self.controller.vault
+        vault = self.host.vault()
         if vault is None:
             from app.ui.common.errors import UiError
 
@@ -301,7 +300,7 @@ class PushFeature(QObject):
         self._sync(vault)
 
     def remove(self, device_id: str) -> None:
-        vault, main = self.controller.vault, self.controller.main_window
+        vault = self.host.vault()
         if vault is None:
             return
 
@@ -313,7 +312,6 @@ class PushFeature(QObject):
         try:
             vault.modify(change)
         except KeyfobError as error:
-            if main is not None:
-                main.show_problem(self.tr("The push enrollment was not removed."), str(error))
+            self.host.show_problem(self.tr("The push enrollment was not removed."), str(error))
             return
         self._sync(vault)

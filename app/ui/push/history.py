@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.push.history import PENDING, UNANSWERED, HistoryEntry, PushHistory
-from app.ui.common.widgets import heading, muted, plain_tooltip
+from app.push.messages import DETAILS_FIELD
+from app.ui.common.dialog_layout import close_buttons, titled_column
+from app.ui.common.widgets import muted, plain_tooltip
 
 
 def _translate(text: str) -> str:
@@ -54,9 +55,10 @@ def _when(seconds: int) -> str:
 
 
 def describe_request(entry: HistoryEntry) -> str:
+    """ "Sign in · Webmail · Lyon, France · 203.0.113.7", then the details a site added."""
     parts = [entry.action]
     context = entry.context
-    parts += [context[k] for k in ("app", "location", "ip") if context.get(k)]
+    parts += [context[k] for k in ("app", "location", "ip", DETAILS_FIELD) if context.get(k)]
     return " · ".join(p for p in parts if p)
 
 
@@ -82,21 +84,16 @@ class HistoryDialog(QDialog):
         self.empty = muted(self.tr("No sign-in request has arrived yet."))
         self.clear_button = QPushButton(self.tr("C&lear history"))
         self.clear_button.clicked.connect(self._clear)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.clear_button, QDialogButtonBox.ButtonRole.ResetRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.addWidget(heading(self.tr("Sign-in requests"), 1.25))
-        layout.addWidget(
-            muted(
-                self.tr("Push requests this computer received. Saved in the vault, not elsewhere."),
-                small=True,
-            )
+        layout = titled_column(
+            self,
+            self.tr("Sign-in requests"),
+            self.tr("Push requests this computer received. Saved in the vault, not elsewhere."),
         )
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.empty)
-        layout.addWidget(buttons)
+        layout.addWidget(
+            close_buttons(self, (self.clear_button, QDialogButtonBox.ButtonRole.ResetRole))
+        )
         self.refresh()
 
     def refresh(self) -> None:

@@ -42,7 +42,7 @@ class Unlocker(Protocol):
 
 
 class PromptPresenter(Protocol):
-    """The window that shows the manager's prompts (push_prompt.PromptWindow).
+    """The window that shows the manager's prompts (prompt.PromptWindow).
 
     The manager is handed a way to make one rather than importing it: the window reads the
     manager, and a module pair that imports each other cannot be understood apart.

@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
+from app.ui.common.confirm import confirm
+from app.ui.common.dialog_layout import close_buttons, titled_column
 from app.ui.common.resources import icon
-from app.ui.common.widgets import heading, muted, plain_tooltip
+from app.ui.common.widgets import muted, plain_tooltip
 from app.ui.push.manager import PushManager
 from app.ui.push.transport import ConnectionState, ConnectionStatus
 
@@ -253,26 +254,20 @@ class PushDialog(QDialog):
         self.history_button.clicked.connect(self.history_requested)
         self.retry_button = QPushButton(self.tr("Reconnect &now"))
         self.retry_button.clicked.connect(self._retry)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        for button in (self.remove_button, self.history_button, self.retry_button):
-            buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.addWidget(heading(self.tr("Push sign-in"), 1.25))
-        layout.addWidget(
-            muted(
-                self.tr(
-                    "Sites ask this computer to approve sign-ins. Requests arrive while Keyfob "
-                    "runs, even when it is locked."
-                ),
-                small=True,
-            )
+        layout = titled_column(
+            self,
+            self.tr("Push sign-in"),
+            self.tr(
+                "Sites ask this computer to approve sign-ins. Requests arrive while Keyfob "
+                "runs, even when it is locked."
+            ),
         )
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.empty)
         layout.addWidget(self.detail)
-        layout.addWidget(buttons)
+        action = QDialogButtonBox.ButtonRole.ActionRole
+        buttons = (self.remove_button, self.history_button, self.retry_button)
+        layout.addWidget(close_buttons(self, *((button, action) for button in buttons)))
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.refresh)
@@ -341,32 +336,24 @@ class PushDialog(QDialog):
         enrollment = next((e for e in manager.enrollments if e.device_id == device), None)
         if enrollment is None:
             return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+
+        def remove() -> None:
+            self._remove(device)
+            self.refresh()
+
+        self.remove_box = confirm(
+            self,
             self.tr("Remove push sign-in"),
             self.tr("Stop push sign-in for %1 — %2 here?")
             .replace("%1", enrollment.issuer)
             .replace("%2", enrollment.user),
-            parent=self,
-        )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText(
-            self.tr(
+            self.tr("Remove"),
+            remove,
+            details=self.tr(
                 "This computer will no longer receive its sign-in requests. The site still "
                 "lists this device until you remove it there too; sign in with a code meanwhile."
-            )
+            ),
+            role=QMessageBox.ButtonRole.DestructiveRole,
+            cancel_by_default=True,
         )
-        remove = box.addButton(self.tr("Remove"), QMessageBox.ButtonRole.DestructiveRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def finished() -> None:
-            if box.clickedButton() is remove:
-                self._remove(device)
-                self.refresh()
-
-        box.finished.connect(finished)
-        box.open()
-        self.remove_box = box
-        return box
+        return self.remove_box

@@ -10,29 +10,40 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMetaMethod, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.account import Account
 from app.core.clock import Clock
 from app.core.errors import KeyfobError
 from app.ui.add.screen import ScreenSource
 from app.ui.common.clipboard import SecretClipboard
-from app.ui.common.settings import Settings, Theme
-from app.ui.shell.theme import apply_theme
-from app.ui.shell.unlock_window import UnlockWindow
+from app.ui.common.settings import Settings
+from app.ui.shell.idle import AutoLock
+from app.ui.shell.links import LinkInbox
+from app.ui.shell.rollback_notice import notice_rollback
+from app.ui.shell.theme import ThemeFollower
+from app.ui.shell.unlock_window import UnlockWindow, open_in_background
 
 if TYPE_CHECKING:
     from app.ui.accounts.main_window import MainWindow
     from app.ui.push.feature import PushFeature
-    from app.ui.shell.idle import IdleWatcher
-    from app.ui.shell.session_watch import SessionWatcher
     from app.ui.shell.tray import Tray
     from app.ui.shell.vault_watcher import VaultWatcher
     from app.vault.kdf import KdfParams
     from app.vault.revisions import RevisionLog
     from app.vault.store import Vault
+
+
+def bring_to_front(window: QWidget) -> None:
+    """Shown, out of the taskbar if minimised, raised and focused."""
+    state = window.windowState()
+    if state & Qt.WindowState.WindowMinimized:
+        # Not showNormal(): a window maximised before it was minimised stays maximised.
+        window.setWindowState(state & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 class Controller(QObject):
@@ -61,29 +72,26 @@ class Controller(QObject):
         self.kdf = kdf
         self.screen_source = screen_source
         self.camera_check = camera_check
-        self._idle_override = idle_timeout_ms
-        self._uris = list(uris or [])
-        self._watch_session = watch_session
         # The highest revision seen of each vault (app.vault.revisions); None: not remembered
         # (the self-test's throwaway vault).
         self.revision_log = revision_log
-        self.rollback_notice: QMessageBox | None = None
         self.clock = Clock(offset=settings.time_offset)
         self.clipboard = SecretClipboard(lambda: settings.clipboard_clear_seconds, parent=self)
         self.vault: Vault | None = None
         self.unlock_window: UnlockWindow | None = None
         self.main_window: MainWindow | None = None
         self.tray: Tray | None = None
-        self.idle: IdleWatcher | None = None
+        self.auto_lock = AutoLock(
+            settings, timeout_ms=idle_timeout_ms, watch_session=watch_session, parent=self
+        )
+        self.auto_lock.lock_requested.connect(self.lock)
         self.watcher: VaultWatcher | None = None
-        self.session: SessionWatcher | None = None
-        self.enrollment_notice: QMessageBox | None = None
+        self.links = LinkInbox(self, self.enrollment_link_received, uris or [])
         # Push sign-in: made at the first unlock, kept across locks (requests arrive locked).
         self.push: PushFeature | None = None
         self.quitting = False
         settings.changed.connect(self._setting_changed)
-        # Following the system: re-apply when the desktop switches between light and dark.
-        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
+        self.theme = ThemeFollower(settings, self)
 
     # --- start and unlock ------------------------------------------------------------------
 
@@ -108,11 +116,7 @@ class Controller(QObject):
         if self.quitting:
             return
         self._update_tray()
-        if self._watch_session and self.session is None:
-            from app.ui.shell.session_watch import SessionWatcher
-
-            self.session = SessionWatcher(self)
-            self.session.session_locked.connect(self._session_locked)
+        self.auto_lock.watch_session()
 
     def _show_unlock(self, *, show: bool = True) -> UnlockWindow:
         create = not self.vault_path.exists()
@@ -126,14 +130,11 @@ class Controller(QObject):
         window.close_requested.connect(self._unlock_closed)
         self.unlock_window = window
         if show:
-            window.show()
-            window.raise_()
-            window.activateWindow()
+            bring_to_front(window)
         return window
 
     def _unlocked(self, vault: Vault) -> None:
         from app.ui.accounts.main_window import MainWindow
-        from app.ui.shell.idle import IdleWatcher
         from app.ui.shell.vault_watcher import VaultWatcher
 
         self.vault = vault
@@ -146,56 +147,32 @@ class Controller(QObject):
             camera_check=self.camera_check,
         )
         main.tray_available = self.tray is not None and self.tray.available()
-        main.kdf = self.kdf  # a new password's cost, as for a new vault
+        main.settings_flows.kdf = self.kdf  # a new password's cost, as for a new vault
         main.lock_requested.connect(self.lock)
         main.quit_requested.connect(self.quit)
         self.main_window = main
-        unlock = self.unlock_window
-        if unlock is not None:
-            self.settings.set_geometry("unlock", unlock.saveGeometry())
-            self.unlock_window = None
-            unlock.close_requested.disconnect(self._unlock_closed)
-            unlock.close()
-            unlock.deleteLater()
-        main.show()
-        main.raise_()
-        main.activateWindow()
+        if self.unlock_window is not None:
+            self.settings.set_geometry("unlock", self.unlock_window.saveGeometry())
+            self._close_unlock_window().deleteLater()
+        bring_to_front(main)
         main.search.setFocus()
 
         self.watcher = VaultWatcher(self.vault_path, self)
         self.watcher.changed.connect(self.vault_changed)
-        if self.idle is None:
-            self.idle = IdleWatcher(self._idle_timeout(), self)
-            self.idle.idle.connect(self.lock)
-        else:
-            self.idle.set_timeout(self._idle_timeout())
-        if self.tray is not None:
-            self.tray.rebuild()
-        self._attach_push(vault, main)
-        self._offer_links()
-        self._check_clock()
-        self._check_rollback(vault, main)
+        self.auto_lock.vault_opened()
+        self._rebuild_tray()
+        self._attach_push()
+        self.links.offer(main)
+        main.settings_flows.check_clock()  # with an address set: warns when over 15 s off
+        notice_rollback(vault, self.revision_log, main)
         self.opened.emit()
 
-    def _check_rollback(self, vault: Vault, main: MainWindow) -> None:
-        """Say so when the vault is older than a version seen before (an old copy put back)."""
-        if self.revision_log is None:
-            return
-        rollback = vault.track_revisions(self.revision_log)
-        if rollback is None:
-            return
-        from app.ui.shell.rollback_notice import RollbackNotice
-
-        notice = RollbackNotice(main, rollback, main.open_backups)
-        notice.open()
-        self.rollback_notice = notice
-
-    def _attach_push(self, vault: Vault, main: MainWindow) -> None:
+    def _attach_push(self) -> None:
         if self.push is None:
-            from app.ui.push.feature import PushFeature
+            from app.ui.shell.push_host import make_push_feature
 
-            self.push = PushFeature(self)
-        self.push.attach(vault, main)
+            self.push = make_push_feature(self)
+        self.push.attach()
 
     def open_with_password(self, password: str, done: Callable[[str | None], None]) -> None:
         """Unlock without the unlock window (approving a push request while locked).
@@ -205,12 +182,6 @@ class Controller(QObject):
         if self.vault is not None:
             done(None)
             return
-        path = self.vault_path
-
-        def work() -> Vault:
-            from app.vault.store import Vault
-
-            return Vault.open(path, password)
 
         def opened(vault: Vault) -> None:
             if self.vault is None:
@@ -219,36 +190,14 @@ class Controller(QObject):
                 vault.lock()
             done(None)
 
-        def failed(error: BaseException) -> None:
-            from app.vault.errors import VaultAuthError
+        open_in_background(self.vault_path, password, opened, done, owner=self)
 
-            if isinstance(error, VaultAuthError):
-                done(self.tr("Wrong password. Try again."))
-            elif isinstance(error, KeyfobError | OSError):
-                done(str(error))
-            else:
-                raise error
-
-        from app.ui.common.worker import run_in_thread
-
-        run_in_thread(work, opened, failed, owner=self)
-
-    def _check_clock(self) -> None:
-        """With a clock-check address set, measure the drift once per unlock (warns > 15 s)."""
-        url = self.settings.time_check_url
-        if not url or self.main_window is None:
-            return
-        from app.ui.settings.time_check import TimeCheck
-
-        main = self.main_window
-        check = TimeCheck(main)
-        check.finished.connect(main.set_drift)
-        check.check(url)
-
-    def _idle_timeout(self) -> int:
-        if self._idle_override is not None:
-            return self._idle_override
-        return self.settings.auto_lock_minutes * 60_000
+    def _close_unlock_window(self) -> UnlockWindow:
+        window, self.unlock_window = self.unlock_window, None
+        assert window is not None
+        window.close_requested.disconnect(self._unlock_closed)  # not a request to quit
+        window.close()
+        return window
 
     def _unlock_closed(self) -> None:
         if self.tray is not None and self.tray.icon.isVisible() and self.settings.close_to_tray:
@@ -266,19 +215,13 @@ class Controller(QObject):
             return
         self._close_vault()
         self._show_unlock()
-        if self.tray is not None:
-            self.tray.rebuild()
+        self._rebuild_tray()
         self.locked.emit()
-
-    def _session_locked(self) -> None:
-        if self.settings.lock_on_session_lock:
-            self.lock()
 
     def _close_vault(self) -> None:
         if self.push is not None:
             self.push.before_lock()
-        if self.idle is not None:
-            self.idle.stop()
+        self.auto_lock.vault_closed()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher.deleteLater()
@@ -303,14 +246,12 @@ class Controller(QObject):
             self._close_vault()
         finally:
             if self.unlock_window is not None:
-                self.unlock_window.close_requested.disconnect(self._unlock_closed)
-                self.unlock_window.close()
+                self._close_unlock_window()
             if self.push is not None:
                 self.push.shutdown()
             if self.tray is not None:
                 self.tray.dispose()
-            if self.idle is not None:
-                self.idle.dispose()
+            self.auto_lock.dispose()
             self.settings.sync()
             QApplication.quit()
 
@@ -336,8 +277,7 @@ class Controller(QObject):
             return
         if changed:
             main.reload()
-            if self.tray is not None:
-                self.tray.rebuild()
+            self._rebuild_tray()
             if self.push is not None:
                 self.push.vault_changed()
 
@@ -365,20 +305,13 @@ class Controller(QObject):
                 wanted and self.tray is not None and self.tray.available()
             )
 
+    def _rebuild_tray(self) -> None:  # the favourites of the vault now open, or none
+        if self.tray is not None:
+            self.tray.rebuild()
+
     def show_window(self) -> None:
         """Bring Keyfob to the front: out of the tray, unminimised, raised and focused."""
-        window: QWidget | None = self.main_window
-        if window is None:
-            window = self.unlock_window
-        if window is None:
-            window = self._show_unlock()
-        state = window.windowState()
-        if state & Qt.WindowState.WindowMinimized:
-            # Not showNormal(): a window maximised before it was minimised stays maximised.
-            window.setWindowState(state & ~Qt.WindowState.WindowMinimized)
-        window.show()
-        window.raise_()
-        window.activateWindow()
+        bring_to_front(self.main_window or self.unlock_window or self._show_unlock())
 
     # --- links from the command line, another `keyfob` or the OS ---------------------------
 
@@ -388,68 +321,20 @@ class Controller(QObject):
         Locked, they wait for the unlock; the window comes to the front either way (unless
         `show` is False and there is nothing to offer: `keyfob --minimized` at login).
         """
-        self._uris.extend(links)
+        self.links.put(links)
         if show or links:
             self.show_window()
         if self.main_window is not None:
-            self._offer_links()
-
-    def _offer_links(self) -> None:
-        main = self.main_window
-        if main is None or not self._uris:
-            return
-        links, self._uris = self._uris, []
-        accounts = [link for link in links if not link.lower().startswith("keyfob:")]
-        if accounts:
-            main.add_from_text("\n".join(accounts))
-        for link in links:
-            if link.lower().startswith("keyfob:"):
-                self._enrollment_link(link)
-
-    def _enrollment_link(self, link: str) -> None:
-        signal = QMetaMethod.fromSignal(self.enrollment_link_received)
-        if self.isSignalConnected(signal):
-            self.enrollment_link_received.emit(link)
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            self.tr("Push sign-in approval"),
-            self.tr(
-                "This link enrolls Keyfob for approving sign-ins by push. The desktop app "
-                "cannot enroll yet; for now, run keyfob push enroll in a terminal and paste the "
-                "link when it asks (never put the link in the command: it holds a secret)."
-            ),
-            QMessageBox.StandardButton.Ok,
-            self.main_window,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.enrollment_notice = box
+            self.links.offer(self.main_window)
 
     def copy_favourite(self, uuid: str) -> None:
-        main = self.main_window
-        if main is None:
-            return
-        for account in main.model.accounts:
-            if account.uuid == uuid:
-                main.copy_account(account)
-                return
+        if self.main_window is not None:
+            self.main_window.codes.copy_uuid(uuid)
 
     # --- settings --------------------------------------------------------------------------
 
-    def _system_scheme_changed(self) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication) and self.settings.theme is Theme.SYSTEM:
-            apply_theme(app, Theme.SYSTEM)
-
     def _setting_changed(self, key: str) -> None:
-        if key == "display/theme":
-            app = QApplication.instance()
-            if isinstance(app, QApplication):
-                apply_theme(app, self.settings.theme)
-        elif key.startswith("tray/"):
+        if key.startswith("tray/"):
             self._update_tray()
-        elif key == "security/auto_lock_minutes" and self.idle is not None and self.vault:
-            self.idle.set_timeout(self._idle_timeout())
         elif key == "time/offset_seconds":
             self.clock.offset = self.settings.time_offset

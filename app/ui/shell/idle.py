@@ -1,4 +1,4 @@
-"""Noticing that nobody has used Keyfob for a while, so it can lock itself.
+"""When Keyfob locks by itself: nobody has used it for a while, or the desktop session locks.
 
 Any key press, click, wheel turn or mouse move in one of our windows restarts the countdown.
 Input elsewhere on the desktop does not count: Keyfob locks when Keyfob is not used.
@@ -6,8 +6,14 @@ Input elsewhere on the desktop does not count: Keyfob locks when Keyfob is not u
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from app.ui.common.settings import Settings
+    from app.ui.shell.session_watch import SessionWatcher
 
 _INPUT = frozenset(
     {
@@ -62,3 +68,66 @@ class IdleWatcher(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+
+
+class AutoLock(QObject):
+    """`lock_requested` after the idle time Settings gives (`timeout_ms` instead, if set)
+    while the vault is open, and when the desktop session locks, if Settings says so (and
+    `watch_session`: the tests' controllers leave the desktop's D-Bus alone)."""
+
+    lock_requested = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        timeout_ms: int | None = None,
+        watch_session: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._override = timeout_ms
+        self._watch_session = watch_session
+        self.idle: IdleWatcher | None = None  # made at the first unlock
+        self.session: SessionWatcher | None = None
+        self._open = False
+        settings.changed.connect(self._setting_changed)
+
+    def watch_session(self) -> None:
+        """Follow the desktop session's lock (D-Bus); once, after the first window shows."""
+        if self._watch_session and self.session is None:
+            from app.ui.shell.session_watch import SessionWatcher
+
+            self.session = SessionWatcher(self)
+            self.session.session_locked.connect(self.session_locked)
+
+    def vault_opened(self) -> None:
+        self._open = True
+        if self.idle is None:
+            self.idle = IdleWatcher(self._timeout(), self)
+            self.idle.idle.connect(self.lock_requested)
+        else:
+            self.idle.set_timeout(self._timeout())
+
+    def vault_closed(self) -> None:
+        self._open = False
+        if self.idle is not None:
+            self.idle.stop()
+
+    def dispose(self) -> None:
+        if self.idle is not None:
+            self.idle.dispose()
+
+    def session_locked(self) -> None:
+        if self.settings.lock_on_session_lock:
+            self.lock_requested.emit()
+
+    def _timeout(self) -> int:
+        if self._override is not None:
+            return self._override
+        return self.settings.auto_lock_minutes * 60_000
+
+    def _setting_changed(self, key: str) -> None:
+        if key == "security/auto_lock_minutes" and self.idle is not None and self._open:
+            self.idle.set_timeout(self._timeout())

@@ -16,16 +16,15 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, Qt, QTranslator
-from PySide6.QtGui import QFileOpenEvent, QGuiApplication
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from app import handoff
-from app.data_files import APP_ID
 from app.handoff import NO_ANSWER_MESSAGE, is_link, parse_arguments
-from app.ui.common.resources import app_icon, resource_path
-from app.ui.common.settings import APPLICATION, ORGANISATION, Settings
+from app.ui.common.settings import Settings
 from app.ui.shell import crash
+from app.ui.shell.application import install_translations, make_application
 from app.ui.shell.controller import Controller
 from app.ui.shell.theme import apply_theme
 
@@ -33,41 +32,11 @@ if TYPE_CHECKING:
     from app.ui.shell.single_instance import InstanceServer
 
 
-def _install_translations(app: QApplication) -> None:
-    locale = QLocale.system()
-    for name, folder in (
-        ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
-        ("keyfob", str(resource_path("translations"))),
-    ):
-        translator = QTranslator(app)
-        if translator.load(locale, name, "_", folder):
-            app.installTranslator(translator)
-
-
-def make_application() -> QApplication:
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        app = existing
-    else:
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
-        app = QApplication([sys.argv[0] if sys.argv else "keyfob"])
-    app.setApplicationName(APPLICATION)
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationDisplayName("Keyfob")
-    # The .desktop file's name: Wayland's app id, so the window gets the menu entry's icon.
-    app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(app_icon())
-    app.setQuitOnLastWindowClosed(False)
-    return app
-
-
 def start(argv: list[str]) -> tuple[QApplication, Controller]:
     """Build the application and show the first window (the same path `keyfob` takes)."""
     arguments = parse_arguments(argv)
     app = make_application()
-    _install_translations(app)
+    install_translations(app)
     settings = Settings()
     apply_theme(app, settings.theme)
     crash.install()

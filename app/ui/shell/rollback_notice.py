@@ -15,7 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 if TYPE_CHECKING:
-    from app.vault.revisions import Rollback
+    from app.ui.accounts.main_window import MainWindow
+    from app.vault.revisions import RevisionLog, Rollback
+    from app.vault.store import Vault
 
 
 class RollbackNotice(QMessageBox):
@@ -47,3 +49,12 @@ class RollbackNotice(QMessageBox):
         self.setDefaultButton(self.ok_button)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.backups_button.clicked.connect(lambda _checked=False: show_backups())
+
+
+def notice_rollback(vault: Vault, log: RevisionLog | None, main: MainWindow) -> None:
+    """After an unlock: say so over `main` if the vault is older than a revision seen before
+    (an old copy put back). `log` None: revisions are not remembered (the self-test)."""
+    rollback = vault.track_revisions(log) if log is not None else None
+    if rollback is not None:
+        notice = RollbackNotice(main, rollback, main.transfer_flows.open_backups)
+        main.dialogs.open("rollback", notice)

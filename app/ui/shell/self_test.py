@@ -52,8 +52,8 @@ def _painted(image: QImage) -> bool:
 
 def run_self_test() -> int:
     from app.ui.common.settings import Settings
+    from app.ui.shell.application import make_application
     from app.ui.shell.controller import Controller
-    from app.ui.shell.main import make_application
     from app.vault.kdf import KdfParams
     from app.vault.preferences import Preferences
     from app.vault.store import Vault

@@ -7,11 +7,11 @@ it looks the same everywhere.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from app.ui.common.settings import Theme
+from app.ui.common.settings import Settings, Theme
 
 ACCENT = "#3461d6"
 ACCENT_DARK = "#7aa2ff"
@@ -123,3 +123,27 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         "disabled_text": palette.color(QPalette.ColorRole.Window).name(),
     }
     app.setStyleSheet(_STYLE % values)
+
+
+class ThemeFollower(QObject):
+    """Keeps the theme Settings names: applied when it changes, and again when the desktop
+    switches between light and dark while it follows the system."""
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        settings.changed.connect(self._setting_changed)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
+
+    def _apply(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.settings.theme)
+
+    def _setting_changed(self, key: str) -> None:
+        if key == "display/theme":
+            self._apply()
+
+    def _system_scheme_changed(self) -> None:
+        if self.settings.theme is Theme.SYSTEM:
+            self._apply()

@@ -7,10 +7,11 @@ window says what it is doing. The vault and crypto modules load there too, on fi
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import KeyfobError
-from app.ui.common import strength
-from app.ui.common.resources import app_icon, icon
+from app.ui.common.password_feedback import repeat_differs, show_strength
+from app.ui.common.resources import app_icon
+from app.ui.common.warning_box import WarningBox
 from app.ui.common.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
 from app.ui.common.worker import run_in_thread
 
@@ -157,29 +159,16 @@ class UnlockWindow(QWidget):
         where.setAccessibleName(self.tr("Vault file"))
         layout.addWidget(where)
 
-    def _warning_box(self) -> QFrame:
-        box = QFrame()
-        box.setObjectName("warningBox")
-        box.setStyleSheet(
-            "#warningBox { background: rgba(230, 126, 34, 0.14);"
-            " border: 1px solid rgba(230, 126, 34, 0.55); border-radius: 8px; }"
-        )
-        row = QHBoxLayout(box)
-        row.setContentsMargins(12, 10, 12, 10)
-        row.setSpacing(10)
-        symbol = QLabel()
-        symbol.setPixmap(icon("warning", "#e67e22").pixmap(QSize(22, 22)))
-        symbol.setAlignment(Qt.AlignmentFlag.AlignTop)
-        row.addWidget(symbol)
-        text = QLabel(
+    def _warning_box(self) -> WarningBox:
+        box = WarningBox(
             self.tr(
                 "<b>Remember this password.</b> Nobody can reset it. Without the password "
                 "and a backup of the vault, your accounts cannot be recovered."
             )
         )
-        text.setWordWrap(True)
-        text.setAccessibleName(self.tr("Warning"))
-        row.addWidget(text, 1)
+        # Our own words with a bold lead, no outside text: rich text is safe here.
+        box.body.setTextFormat(Qt.TextFormat.RichText)
+        box.body.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         return box
 
     # --- creating --------------------------------------------------------------------------
@@ -190,17 +179,9 @@ class UnlockWindow(QWidget):
         assert self.confirm is not None
         assert self.mismatch is not None
         text = self.password.text()
-        if not text:
-            self.meter.set_score(-1)
-            self.strength_label.setText(
-                self.tr("Use a long passphrase: four or more unrelated words work well.")
-            )
-        else:
-            result = strength.estimate(text)
-            self.meter.set_score(result.score)
-            self.strength_label.setText(self.meter.describe(result.score))
+        show_strength(self.meter, self.strength_label, text)
         repeated = self.confirm.text()
-        mismatch = bool(repeated) and repeated != text and not text.startswith(repeated)
+        mismatch = repeat_differs(text, repeated)
         self.mismatch.show_error(self.tr("The passwords do not match.") if mismatch else "")
         self.button.setEnabled(bool(text) and repeated == text and not self.busy)
 
@@ -256,14 +237,14 @@ class UnlockWindow(QWidget):
         from app.vault.errors import VaultAuthError
 
         self._set_busy(False)
+        message = failure_message(error)
+        if message is None:
+            sys.excepthook(type(error), error, error.__traceback__)
+        else:
+            self.error.show_error(message)
         if isinstance(error, VaultAuthError):
-            self.error.show_error(self.tr("Wrong password. Try again."))
             self.password.selectAll()
             self.password.setFocus()
-        elif isinstance(error, KeyfobError | OSError):
-            self.error.show_error(str(error))
-        else:
-            sys.excepthook(type(error), error, error.__traceback__)
         if self.creating:
             self._update_create_state()
 
@@ -283,3 +264,39 @@ class UnlockWindow(QWidget):
             return
         event.accept()
         self.close_requested.emit()
+
+
+def failure_message(error: BaseException) -> str | None:
+    """What to say when the vault did not open; None for a bug (the crash dialog's)."""
+    from app.vault.errors import VaultAuthError
+
+    if isinstance(error, VaultAuthError):
+        return QCoreApplication.translate("UnlockWindow", "Wrong password. Try again.")
+    if isinstance(error, KeyfobError | OSError):
+        return str(error)
+    return None
+
+
+def open_in_background(
+    path: Path,
+    password: str,
+    opened: Callable[[Vault], None],
+    failed: Callable[[str], None],
+    *,
+    owner: QObject,
+) -> None:
+    """Open the vault at `path` off the GUI thread (the KDF takes a while), without a window:
+    `opened(vault)`, or `failed(message)`. A bug raises, as in any slot."""
+
+    def work() -> Vault:
+        from app.vault.store import Vault
+
+        return Vault.open(path, password)
+
+    def fail(error: BaseException) -> None:
+        message = failure_message(error)
+        if message is None:
+            raise error
+        failed(message)
+
+    run_in_thread(work, opened, fail, owner=owner)

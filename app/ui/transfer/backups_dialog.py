@@ -2,94 +2,42 @@
 
 Every save keeps the vault file it replaces (app.vault.backups). How many accounts a backup
 holds is encrypted, so the dialog asks for the password once when it opens and counts them
-all off the GUI thread. Backups made since the last password change share one key slot, so
-one KDF run opens them all. Restoring keeps the vault as it is now as a backup first (so a
-restore can be undone) and the main window reloads the vault.
+all off the GUI thread (app.vault.backup_counts: one KDF run for all the backups of one
+password). Restoring keeps the vault as it is now as a backup first (so a restore can be
+undone) and the main window reloads the vault.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QLocale, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.core.errors import KeyfobError
-from app.ui.common.widgets import ErrorLabel, PasswordField, heading, message_box, muted
+from app.ui.common.columns import column
+from app.ui.common.confirm import confirm
+from app.ui.common.layouts import row, window_column
+from app.ui.common.password_feedback import typed_password
+from app.ui.common.status_line import StatusLine
+from app.ui.common.widgets import ErrorLabel, PasswordField, heading, muted
 from app.ui.common.wording import plural
 from app.ui.common.worker import run_in_thread
+from app.ui.transfer.backups_table import BackupsTable, local_time
+from app.vault.backup_counts import Uncounted, count_backups
 
 if TYPE_CHECKING:
     from app.vault.backups import BackupInfo
-
-OTHER_PASSWORD = "other password"  # noqa: S105 - a count's label, not a password
-DAMAGED = "damaged"
-_COLUMN_DATE, _COLUMN_COUNT, _COLUMN_SIZE = range(3)
-
-
-def count_backups(paths: Sequence[Path], password: str) -> list[int | str]:
-    """Per backup, its number of accounts, OTHER_PASSWORD or DAMAGED.
-
-    A key slot already opened (or refused) is not derived again: backups made between two
-    password changes carry the same slot, so counting twenty backups costs one KDF run.
-    """
-    from app.vault.content import decode_content
-    from app.vault.envelope import PASSWORD_SLOT, decrypt, parse, unwrap_with_password
-    from app.vault.errors import VaultAuthError, VaultError
-    from app.vault.fileio import read_existing
-
-    keys: dict[str, bytearray | None] = {}
-    counts: list[int | str] = []
-    try:
-        for path in paths:
-            try:
-                envelope = parse(read_existing(path, "backup"))
-                slots = [s for s in envelope.header["slots"] if s.get("type") == PASSWORD_SLOT]
-                slot_key = json.dumps(slots, sort_keys=True, default=str)
-                if slot_key not in keys:
-                    try:
-                        keys[slot_key] = unwrap_with_password(envelope, password)
-                    except VaultAuthError:
-                        keys[slot_key] = None
-                key = keys[slot_key]
-                if key is None:
-                    counts.append(OTHER_PASSWORD)
-                    continue
-                plaintext = decrypt(envelope, key)
-                if plaintext is None:
-                    counts.append(DAMAGED)
-                    continue
-                content = decode_content(plaintext)
-                counts.append(len(content.accounts) + len(content.unreadable_accounts))
-            except VaultError:
-                counts.append(DAMAGED)
-    finally:
-        for key in keys.values():
-            if key is not None:
-                key[:] = bytes(len(key))
-    return counts
-
-
-def local_time(info: BackupInfo) -> str:
-    """When the backup was taken, in local time: "Tue 14 May 2024, 10:32:05"."""
-    moment = QDateTime.fromSecsSinceEpoch(int(info.created.timestamp())).toLocalTime()
-    return QLocale().toString(moment, "ddd d MMM yyyy, HH:mm:ss")
 
 
 class BackupsDialog(QDialog):
@@ -110,14 +58,13 @@ class BackupsDialog(QDialog):
         self._password = ""
         self.busy = False
         self.backups: list[BackupInfo] = []
-        self.counts: list[int | str] = []
+        self.counts: list[int | Uncounted] = []
         self.setWindowTitle(self.tr("Backups"))
         self.setMinimumSize(QSize(600, 520))
 
         from app.vault.backups import BACKUPS_KEPT, backups_dir
 
         self.folder = backups_dir(vault_path)
-        title = heading(self.tr("Backups"), 1.3)
         intro = muted(
             self.tr(
                 "Each save keeps the vault it replaces: the last %1 versions are here. "
@@ -125,24 +72,21 @@ class BackupsDialog(QDialog):
                 "backup first, so a restore can be undone."
             ).replace("%1", str(BACKUPS_KEPT))
         )
-
         self.password_box = self._password_box()
         self.error = ErrorLabel()
-        self.table = self._table()
+        self.table = BackupsTable()
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemDoubleClicked.connect(lambda _item, _column: self.restore_selected())
         self.empty_label = muted(
             self.tr("No backups yet: the first one is made by the next change.")
         )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-        self.status = ErrorLabel()
-        self.status.setAccessibleName(self.tr("Status"))
+        self.status = StatusLine()
         where = muted(self.tr("Folder: %1").replace("%1", str(self.folder)), small=True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 16)
-        layout.setSpacing(10)
-        layout.addWidget(title)
+        layout = window_column(self, bottom=16)
+        layout.addWidget(heading(self.tr("Backups"), 1.3))
         layout.addWidget(intro)
         layout.addWidget(self.password_box)
         layout.addWidget(self.error)
@@ -163,41 +107,13 @@ class BackupsDialog(QDialog):
         self.password.returnPressed.connect(self.submit_password)
         self.show_button = QPushButton(self.tr("&Show counts"))
         self.show_button.clicked.connect(self.submit_password)
-        row = QHBoxLayout()
-        row.addWidget(self.password, 1)
-        row.addWidget(self.show_button)
         box = QWidget()
-        box_layout = QVBoxLayout(box)
-        box_layout.setContentsMargins(0, 0, 0, 0)
-        box_layout.setSpacing(6)
-        box_layout.addWidget(ask)
-        box_layout.addLayout(row)
+        column(box, ask, row((self.password, 1), self.show_button), spacing=6)
         return box
 
-    def _table(self) -> QTreeWidget:
-        table = QTreeWidget()
-        table.setAccessibleName(self.tr("Backups"))
-        table.setColumnCount(3)
-        table.setHeaderLabels(
-            [self.tr("The vault as it was on"), self.tr("Accounts"), self.tr("Size")]
-        )
-        table.setRootIsDecorated(False)
-        table.setUniformRowHeights(True)
-        table.setAlternatingRowColors(True)
-        table.setStyleSheet("QTreeWidget::item { padding: 3px 2px; }")
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = table.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(_COLUMN_DATE, QHeaderView.ResizeMode.Stretch)
-        for column in (_COLUMN_COUNT, _COLUMN_SIZE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        table.itemSelectionChanged.connect(self._update_buttons)
-        table.itemDoubleClicked.connect(lambda _item, _column: self.restore_selected())
-        return table
-
     def _buttons(self) -> QHBoxLayout:
-        self.open_button = QPushButton(self.tr("Open &folder"))
-        self.open_button.clicked.connect(
+        open_button = QPushButton(self.tr("Open &folder"))
+        open_button.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
         )
         self.restore_button = QPushButton(self.tr("&Restore…"))
@@ -205,12 +121,8 @@ class BackupsDialog(QDialog):
         self.restore_button.clicked.connect(self.restore_selected)
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        buttons.addWidget(self.restore_button)
-        return buttons
+        self.open_button = open_button
+        return row(open_button, None, close, self.restore_button)
 
     # --- the list --------------------------------------------------------------------------
 
@@ -229,51 +141,18 @@ class BackupsDialog(QDialog):
             self._count(self._password)
 
     def _fill(self) -> None:
-        selected = self.selected_backup()
-        self.table.clear()
-        locale = QLocale()
-        for position, info in enumerate(self.backups):
-            count = self.counts[position] if position < len(self.counts) else None
-            item = QTreeWidgetItem(
-                [local_time(info), self._count_text(count), locale.formattedDataSize(info.size)]
-            )
-            item.setData(_COLUMN_DATE, Qt.ItemDataRole.UserRole, position)
-            for column in (_COLUMN_COUNT, _COLUMN_SIZE):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-            if count == OTHER_PASSWORD:
-                item.setToolTip(
-                    _COLUMN_COUNT,
-                    self.tr("Made before a password change: it opens with the password then."),
-                )
-            self.table.addTopLevelItem(item)
-            if selected is not None and info.path == selected.path:
-                self.table.setCurrentItem(item)
+        self.table.fill(self.backups, self.counts, counting=self.busy)
         has_any = bool(self.backups)
         self.table.setVisible(has_any)
         self.empty_label.setVisible(not has_any)
         self._update_buttons()
 
-    def _count_text(self, count: int | str | None) -> str:
-        if count is None:
-            return "…" if self.busy else "—"
-        if count == OTHER_PASSWORD:
-            return self.tr("other password")
-        if count == DAMAGED:
-            return self.tr("damaged")
-        return str(count)
-
     def selected_backup(self) -> BackupInfo | None:
-        item = self.table.currentItem()
-        if item is None or not item.isSelected():
-            return None
-        position = item.data(_COLUMN_DATE, Qt.ItemDataRole.UserRole)
-        return self.backups[int(position)] if position is not None else None
+        position = self.table.selected_position()
+        return self.backups[position] if position is not None else None
 
     def select_row(self, row: int) -> None:
-        item = self.table.topLevelItem(row)
-        if item is not None:
-            self.table.setCurrentItem(item)
-            item.setSelected(True)
+        self.table.select_row(row)
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(self.selected_backup() is not None and not self.busy)
@@ -284,11 +163,10 @@ class BackupsDialog(QDialog):
     def submit_password(self) -> None:
         if self.busy:
             return
-        password = self.password.text()
-        if not password:
-            self.error.show_error(self.tr("Enter the vault password."))
+        ask = self.tr("Enter the vault password.")
+        password = typed_password(self.password, self.error, ask)
+        if password is None:
             return
-        self.error.clear_error()
         if not self.backups:
             self._password = password
             self.password_box.hide()
@@ -302,10 +180,10 @@ class BackupsDialog(QDialog):
         paths = [self.vault_path, *(info.path for info in self.backups)]
         self._fill()  # "…" in the count column meanwhile
 
-        def done(results: list[int | str]) -> None:
+        def done(results: list[int | Uncounted]) -> None:
             self.busy = False
             counts = results[1:]
-            if first and all(count == OTHER_PASSWORD for count in results):
+            if first and all(count == Uncounted.OTHER_PASSWORD for count in results):
                 self.counts = []
                 self._fill()
                 self.error.show_error(self.tr("Wrong password: it opens none of the backups."))
@@ -317,15 +195,13 @@ class BackupsDialog(QDialog):
             self.password_box.hide()
             self.counts = counts
             self._fill()
-            if counts and all(count == OTHER_PASSWORD for count in counts):
-                self.status.setStyleSheet("")
-                self.status.setText(
+            if counts and all(count == Uncounted.OTHER_PASSWORD for count in counts):
+                self.status.say(
                     self.tr(
                         "These backups were made before the password was changed: each "
                         "opens with the password the vault had then."
                     )
                 )
-                self.status.show()
 
         run_in_thread(lambda: count_backups(paths, password), done, self._failed, owner=self)
 
@@ -347,15 +223,8 @@ class BackupsDialog(QDialog):
             self.error.show_error(self.tr("Enter the vault password first."))
             self.password.setFocus()
             return None
-        when = local_time(info)
         position = self.backups.index(info)
         count = self.counts[position] if position < len(self.counts) else None
-        box = message_box(
-            QMessageBox.Icon.Question,
-            self.tr("Restore a backup"),
-            self.tr("Restore the vault as it was on %1?").replace("%1", when),
-            self,
-        )
         details = []
         if isinstance(count, int):
             details.append(
@@ -369,20 +238,16 @@ class BackupsDialog(QDialog):
         details.append(
             self.tr("The vault as it is now is kept as a backup first, so you can come back to it.")
         )
-        box.setInformativeText(" ".join(details))
-        restore = box.addButton(self.tr("Restore"), QMessageBox.ButtonRole.AcceptRole)
-        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered() -> None:
-            if box.clickedButton() is restore:
-                self._restore(info)
-
-        box.finished.connect(answered)
-        box.open()
-        self.confirm_box = box
-        return box
+        self.confirm_box = confirm(
+            self,
+            self.tr("Restore a backup"),
+            self.tr("Restore the vault as it was on %1?").replace("%1", local_time(info)),
+            self.tr("Restore"),
+            lambda: self._restore(info),
+            details=" ".join(details),
+            cancel_by_default=True,
+        )
+        return self.confirm_box
 
     def _restore(self, info: BackupInfo) -> None:
         from app.vault.backups import restore_backup
@@ -391,14 +256,11 @@ class BackupsDialog(QDialog):
         vault_path = self.vault_path
         self.busy = True
         self._update_buttons()
-        self.status.setStyleSheet("")
-        self.status.setText(self.tr("Restoring…"))
-        self.status.show()
+        self.status.say(self.tr("Restoring…"))
 
         def done(_result: object) -> None:
             self.busy = False
-            self.status.setStyleSheet("")
-            self.status.setText(
+            self.status.say(
                 self.tr("Restored the vault as it was on %1.").replace("%1", local_time(info))
             )
             self.restored.emit(info)
@@ -409,20 +271,20 @@ class BackupsDialog(QDialog):
 
             self.busy = False
             self._update_buttons()
-            if isinstance(error, VaultAuthError):
-                self._password = ""
-                self.password_box.show()
-                self.password.setFocus()
-                self.status.clear_error()
-                self.error.show_error(
-                    self.tr(
-                        "That backup opens with the password the vault had then (before a "
-                        "password change): enter that password, then restore again. Nothing "
-                        "was changed."
-                    )
-                )
+            if not isinstance(error, VaultAuthError):
+                self._failed(error)
                 return
-            self._failed(error)
+            self._password = ""
+            self.password_box.show()
+            self.password.setFocus()
+            self.status.clear_error()
+            self.error.show_error(
+                self.tr(
+                    "That backup opens with the password the vault had then (before a "
+                    "password change): enter that password, then restore again. Nothing "
+                    "was changed."
+                )
+            )
 
         run_in_thread(lambda: restore_backup(vault_path, info, password), done, failed, owner=self)
 

@@ -11,12 +11,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDateTime, QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QLocale, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -26,8 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import KeyfobError
+from app.ui.common.file_dialogs import choose_folder
+from app.ui.common.layouts import row
 from app.ui.common.settings import MAX_EXTRA_COPIES, Settings
-from app.ui.common.widgets import error_colour, muted, plain_label, plain_tooltip
+from app.ui.common.status_line import StatusLine
+from app.ui.common.widgets import muted, plain_label, plain_tooltip
 from app.ui.common.worker import run_in_thread
 
 if TYPE_CHECKING:
@@ -159,14 +161,10 @@ class BackupProblemBanner(QFrame):
         self.retry_button.clicked.connect(backup.back_up_now)
         settings_button = QPushButton(self.tr("Settings…"))
         settings_button.clicked.connect(self.settings_requested.emit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(settings_button)
-        buttons.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.text)
-        layout.addLayout(buttons)
+        layout.addLayout(row(None, settings_button, self.retry_button))
         backup.failed.connect(self.show_problem)
         backup.succeeded.connect(lambda _text: self.hide())
         self.hide()
@@ -203,10 +201,6 @@ class ExtraBackupBox(QGroupBox):
         self.choose_button.clicked.connect(self.choose_folder)
         self.off_button = QPushButton(self.tr("Turn off"))
         self.off_button.clicked.connect(lambda: self.set_folder(""))
-        row = QHBoxLayout()
-        row.addWidget(self.folder, 1)
-        row.addWidget(self.choose_button)
-        row.addWidget(self.off_button)
         self.copies = QSpinBox()
         self.copies.setRange(1, MAX_EXTRA_COPIES)
         self.copies.setValue(settings.extra_backup_copies)
@@ -214,24 +208,17 @@ class ExtraBackupBox(QGroupBox):
         self.copies.valueChanged.connect(
             lambda value: setattr(settings, "extra_backup_copies", value)
         )
-        keep = QHBoxLayout()
         keep_label = QLabel(self.tr("&Keep the newest"))
         keep_label.setBuddy(self.copies)
-        keep.addWidget(keep_label)
-        keep.addWidget(self.copies)
-        keep.addWidget(QLabel(self.tr("copies")))
-        keep.addStretch(1)
         self.now_button = QPushButton(self.tr("&Back up now"))
         self.now_button.clicked.connect(self.back_up_now)
-        keep.addWidget(self.now_button)
-        self.status = plain_label()
-        self.status.setWordWrap(True)
+        keep = row(keep_label, self.copies, QLabel(self.tr("copies")), None, self.now_button)
+        self.status = StatusLine(keeps_place=True)
         self.status.setAccessibleName(self.tr("Extra backup status"))
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 2)
         layout = QVBoxLayout(self)
         layout.addWidget(about)
-        layout.addLayout(row)
+        layout.addLayout(row((self.folder, 1), self.choose_button, self.off_button))
         layout.addLayout(keep)
         layout.addWidget(self.status)
         if backup is not None:
@@ -240,21 +227,10 @@ class ExtraBackupBox(QGroupBox):
         self._show_status()
 
     def choose_folder(self) -> QFileDialog:
-        from PySide6.QtGui import QGuiApplication
-
-        dialog = QFileDialog(self, self.tr("Choose the extra backup folder"))
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        if self.settings.extra_backup_folder:
-            dialog.setDirectory(self.settings.extra_backup_folder)
-        dialog.setOption(
-            QFileDialog.Option.DontUseNativeDialog, QGuiApplication.platformName() == "offscreen"
-        )
-        dialog.fileSelected.connect(self.set_folder)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.file_dialog = dialog
-        return dialog
+        title = self.tr("Choose the extra backup folder")
+        start = self.settings.extra_backup_folder
+        self.file_dialog = choose_folder(self, title, start, self.set_folder)
+        return self.file_dialog
 
     def set_folder(self, folder: str) -> None:
         self.settings.extra_backup_folder = folder
@@ -264,8 +240,7 @@ class ExtraBackupBox(QGroupBox):
 
     def back_up_now(self) -> None:
         if self.backup is not None:
-            self.status.setStyleSheet("")
-            self.status.setText(self.tr("Copying…"))
+            self.status.say(self.tr("Copying…"))
             self.backup.back_up_now()
 
     def _show_status(self) -> None:
@@ -273,11 +248,7 @@ class ExtraBackupBox(QGroupBox):
         self.off_button.setEnabled(enabled)
         self.copies.setEnabled(enabled)
         self.now_button.setEnabled(enabled and self.backup is not None)
-        problem = self.backup is not None and bool(self.backup.last_error)
-        self.status.setStyleSheet(f"color: {error_colour(self)};" if problem else "")
         if self.backup is not None:
-            self.status.setText(self.backup.status_text())
+            self.status.say(self.backup.status_text(), problem=bool(self.backup.last_error))
         else:
-            self.status.setText(
-                self.tr("Copies are made while the vault is open.") if enabled else ""
-            )
+            self.status.say(self.tr("Copies are made while the vault is open.") if enabled else "")

@@ -1,8 +1,12 @@
 """What the import wizard does without Qt: read the chosen files, sort what they hold, add it.
 
 Reading and decrypting happen in a worker thread (a KDF takes a second), so everything here
-is plain Python. Nothing is written until `add_chosen` runs inside one `Vault.modify`: the
-import is all or nothing, and a cancelled wizard leaves the vault as it was.
+is plain Python. The files are read through the import sources both faces share
+(app.formats.sources), and the accounts are sorted and added by the vault's one planner
+(app.vault.account_edits), as `keyfob import` does; what is left here is the wizard's own:
+one export at a time, and the preview's names for unusable entries. Nothing is written until
+`add_accounts` runs inside one `Vault.modify`: the import is all or nothing, and a cancelled
+wizard leaves the vault as it was.
 """
 
 from __future__ import annotations
@@ -16,15 +20,10 @@ from app.core.account import Account
 from app.formats.labels import entry_hint, shown
 from app.formats.sources import SourceError, SourceProblem, gather, importer_for, is_export_file
 from app.ui.common.errors import UiError
-from app.vault.account_edits import AdditionPlanner, Disposition, store_new
+from app.vault.account_edits import AdditionPlanner, Disposition, Planned
 
 if TYPE_CHECKING:
     from app.formats.base import EntryProblem, Importer, ImportResult
-    from app.vault.content import VaultContent
-
-# How the preview marks each account: new, already in the vault (DUPLICATE), or the same as
-# one earlier in the file (REPEATED). The vault's planner decides, as it does when adding.
-EntryState = Disposition
 
 
 class ImportReadError(UiError):
@@ -48,12 +47,6 @@ class LoadedFile:
 
 
 @dataclass(frozen=True)
-class PreviewEntry:
-    account: Account
-    state: EntryState
-
-
-@dataclass(frozen=True)
 class Unusable:
     """An entry of the file that is not an account: a short name (never its text) and why."""
 
@@ -63,19 +56,14 @@ class Unusable:
 
 @dataclass(frozen=True)
 class Preview:
-    entries: list[PreviewEntry]
+    """Each account of the file as the vault's planner sees it: new, already in the vault
+    (DUPLICATE), or the same as one earlier in the file (REPEATED); and the unusable entries."""
+
+    entries: list[Planned]
     unusable: list[Unusable]
 
-    def count(self, state: EntryState) -> int:
-        return sum(1 for entry in self.entries if entry.state is state)
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    """What one import saved: the accounts added, and those found in the vault meanwhile."""
-
-    added: list[Account]
-    skipped: int
+    def count(self, disposition: Disposition) -> int:
+        return sum(1 for entry in self.entries if entry.disposition is disposition)
 
 
 def claimed_export(paths: Sequence[Path]) -> bool:
@@ -127,15 +115,12 @@ def read_loaded(loaded: LoadedFile, password: str | None) -> ImportResult:
 def make_preview(result: ImportResult, existing: Iterable[Account]) -> Preview:
     """Each account marked new, already in `existing` (the vault's accounts), or repeated
     within the file."""
-    planned = AdditionPlanner(existing).plan(result.accounts)
-    entries = [
-        PreviewEntry(account, plan.disposition)
-        for account, plan in zip(result.accounts, planned, strict=True)
-    ]
-    return Preview(entries, unusable(result.problems))
+    return Preview(AdditionPlanner(existing).plan(result.accounts), unusable(result.problems))
 
 
 def unusable(problems: Sequence[EntryProblem]) -> list[Unusable]:
+    """The entries that did not become accounts, as the preview names them: "Entry 3 (GitHub
+    / alice)" from what entry_hint may show of it, never the entry's text."""
     found = []
     for number, problem in enumerate(problems, start=1):
         hint = entry_hint(problem.raw)
@@ -147,11 +132,3 @@ def unusable(problems: Sequence[EntryProblem]) -> list[Unusable]:
             title = "Missing"
         found.append(Unusable(title, shown(problem.reason, 300)))
     return found
-
-
-def add_chosen(content: VaultContent, chosen: Sequence[Account]) -> ImportOutcome:
-    """Add `chosen` to `content` (inside `Vault.modify`): duplicates are checked again, as
-    the vault may have changed since the preview."""
-    result = AdditionPlanner(content.accounts).sort(chosen)
-    store_new(content, result.added)
-    return ImportOutcome(result.added, len(result.duplicates))

@@ -5,6 +5,9 @@ is recognised; an encrypted file asks for its password (a wrong one can be tried
 preview lists what the file holds: new accounts checked, those already in Keyfob and those
 that cannot be used marked and left out. Only Import writes, in one `Vault.modify`, so a
 cancelled wizard changes nothing. Reading and decrypting run off the GUI thread.
+
+The pages are in import_pages and import_preview; the reading and sorting, Qt-free, in
+import_plan.
 """
 
 from __future__ import annotations
@@ -12,48 +15,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QIcon
-from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton, QStackedWidget, QWidget
 
 from app.core.errors import KeyfobError
-from app.ui.common.avatar import AvatarPainter
-from app.ui.common.resources import icon
-from app.ui.common.warning_box import ORANGE
-from app.ui.common.widgets import (
-    ErrorLabel,
-    PasswordField,
-    heading,
-    muted,
-    plain_label,
-    plain_tooltip,
-    scaled_font,
-    show_check_boxes_on_dark,
-)
+from app.ui.common.file_dialogs import choose_files
+from app.ui.common.layouts import row, window_column
+from app.ui.common.password_feedback import typed_password
+from app.ui.common.status_line import StatusLine
+from app.ui.common.widgets import heading
 from app.ui.common.wording import plural
 from app.ui.common.worker import run_in_thread
-from app.ui.transfer.import_plan import (
-    EntryState,
-    ImportOutcome,
-    LoadedFile,
-    Preview,
-    add_chosen,
-    load_files,
-    make_preview,
-    read_loaded,
-)
+from app.ui.transfer.import_pages import ChoosePage, DonePage, PasswordPage
+from app.ui.transfer.import_plan import LoadedFile, load_files, make_preview, read_loaded
+from app.ui.transfer.import_preview import PreviewPage
+from app.vault.account_edits import AddResult, add_accounts
 
 if TYPE_CHECKING:
     from app.core.account import Account
@@ -61,38 +38,6 @@ if TYPE_CHECKING:
     from app.vault.store import Vault
 
 _PAGE_CHOOSE, _PAGE_PASSWORD, _PAGE_PREVIEW, _PAGE_DONE = range(4)
-_ENTRY = Qt.ItemDataRole.UserRole  # index into the preview's entries, on account rows
-
-
-class DropArea(QFrame):
-    """The dashed box on the first page: where a file can be dropped, with a Choose button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("dropArea")
-        self.setStyleSheet("#dropArea { border: 2px dashed palette(mid); border-radius: 12px; }")
-        self.setMinimumHeight(220)
-        symbol = QLabel()
-        symbol.setPixmap(icon("image").pixmap(QSize(48, 48), self.devicePixelRatioF()))
-        symbol.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel(self.tr("Drop the export file here"))
-        text.setFont(scaled_font(text, 1.15, bold=True))
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.choose_button = QPushButton(self.tr("&Choose file…"))
-        self.choose_button.setObjectName("primaryButton")
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.choose_button)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 20, 20, 20)
-        layout.setSpacing(10)
-        layout.addStretch(1)
-        layout.addWidget(symbol)
-        layout.addWidget(text)
-        layout.addSpacing(4)
-        layout.addLayout(row)
-        layout.addStretch(1)
 
 
 class ImportWizard(QDialog):
@@ -105,9 +50,7 @@ class ImportWizard(QDialog):
         self.vault = vault
         self.busy = False
         self.loaded: LoadedFile | None = None
-        self.preview: Preview | None = None
-        self.outcome: ImportOutcome | None = None
-        self._avatars = AvatarPainter()
+        self.outcome: AddResult | None = None
         self.setWindowTitle(self.tr("Import accounts"))
         self.setAcceptDrops(True)
         self.setMinimumSize(QSize(560, 540))
@@ -118,11 +61,7 @@ class ImportWizard(QDialog):
         self.pages.addWidget(self._password_page())
         self.pages.addWidget(self._preview_page())
         self.pages.addWidget(self._done_page())
-
-        self.status = plain_label()  # names the file; quotes what is wrong with it
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Status"))
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = StatusLine()  # names the file; quotes what is wrong with it
 
         self.back_button = QPushButton(self.tr("← Another file"))
         self.back_button.clicked.connect(self.start_over)
@@ -132,134 +71,43 @@ class ImportWizard(QDialog):
         self.next_button.setObjectName("primaryButton")
         self.next_button.setDefault(True)
         self.next_button.clicked.connect(self.go_on)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.back_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.next_button)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 18)
-        layout.setSpacing(10)
+        layout = window_column(self)
         layout.addWidget(self.title)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        layout.addLayout(row(self.back_button, None, self.cancel_button, self.next_button))
+        self.status.show()  # an empty line under the first page, until a message comes
         self._show_page(_PAGE_CHOOSE)
 
     # --- pages -----------------------------------------------------------------------------
 
-    def _choose_page(self) -> QWidget:
-        intro = muted(
-            self.tr(
-                "In the app you are leaving, export or back up your accounts to a file, then "
-                "choose that file here or drop it on this window. For a Google Authenticator "
-                "transfer, choose the pictures of all its QR codes together."
-            )
-        )
-        self.drop_area = DropArea()
+    def _choose_page(self) -> ChoosePage:
+        page = ChoosePage()
+        self.drop_area = page.drop_area
         self.drop_area.choose_button.clicked.connect(self.open_file_dialog)
-        known = muted(
-            self.tr(
-                "Keyfob reads Aegis, 2FAS, andOTP, Bitwarden, Ente Auth, FreeOTP and FreeOTP+, "
-                "Stratum (Authenticator Pro), Proton Authenticator, TOTP Authenticator, "
-                "Authenticator Plus, Google Authenticator, WinAuth, otpauth:// lists and its "
-                "own exports. The format is recognised from the file."
-            ),
-            small=True,
-        )
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
-        layout.addWidget(intro)
-        layout.addWidget(self.drop_area, 1)
-        layout.addWidget(known)
         return page
 
-    def _password_page(self) -> QWidget:
-        self.file_label = plain_label()
-        self.file_label.setFont(scaled_font(self.file_label, 1.1, bold=True))
-        self.file_label.setWordWrap(True)
-        self.format_label = muted()
-        self.format_label.setAccessibleName(self.tr("Format"))
-        explain = QLabel(
-            self.tr(
-                "This file is encrypted. Enter the password it was exported with (in the "
-                "other app, not Keyfob's password, unless they are the same)."
-            )
-        )
-        explain.setWordWrap(True)
-        self.password = PasswordField(self.tr("The file's password"), self.tr("File password"))
+    def _password_page(self) -> PasswordPage:
+        self.password_page = PasswordPage()
+        self.password, self.password_error = self.password_page.password, self.password_page.error
+        self.format_label = self.password_page.format_label
         self.password.returnPressed.connect(self.go_on)
         self.password.textChanged.connect(self._update_buttons)
-        self.password_error = ErrorLabel()
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addSpacing(12)
-        layout.addWidget(self.file_label)
-        layout.addWidget(self.format_label)
-        layout.addSpacing(10)
-        layout.addWidget(explain)
-        layout.addWidget(self.password)
-        layout.addWidget(self.password_error)
-        layout.addStretch(1)
-        return page
+        return self.password_page
 
-    def _preview_page(self) -> QWidget:
-        self.source_label = muted()
-        self.source_label.setAccessibleName(self.tr("File and format"))
-        self.summary = plain_label()
-        self.summary.setWordWrap(True)
-        self.summary.setAccessibleName(self.tr("What the file holds"))
-        self.all_button = QPushButton(self.tr("Select &all"))
-        self.none_button = QPushButton(self.tr("Select &none"))
-        for button in (self.all_button, self.none_button):
-            button.setFlat(True)
-        self.all_button.clicked.connect(lambda: self._check_all(True))
-        self.none_button.clicked.connect(lambda: self._check_all(False))
-        select = QHBoxLayout()
-        select.addWidget(self.summary, 1)
-        select.addWidget(self.all_button, 0, Qt.AlignmentFlag.AlignBottom)
-        select.addWidget(self.none_button, 0, Qt.AlignmentFlag.AlignBottom)
-        self.preview_list = QListWidget()
-        self.preview_list.setAccessibleName(self.tr("Accounts in the file"))
-        self.preview_list.setIconSize(QSize(32, 32))
-        self.preview_list.setSpacing(2)
-        self.preview_list.setWordWrap(True)
-        self.preview_list.itemChanged.connect(self._update_buttons)
-        show_check_boxes_on_dark(self.preview_list)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self.source_label)
-        layout.addLayout(select)
-        layout.addWidget(self.preview_list, 1)
-        return page
+    def _preview_page(self) -> PreviewPage:
+        self.preview_page = PreviewPage()
+        self.preview_page.changed.connect(self._update_buttons)
+        self.source_label, self.summary = self.preview_page.source_label, self.preview_page.summary
+        self.preview_list = self.preview_page.list
+        return self.preview_page
 
-    def _done_page(self) -> QWidget:
-        symbol = QLabel()
-        symbol.setPixmap(icon("check").pixmap(QSize(56, 56), self.devicePixelRatioF()))
-        symbol.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.result_label = plain_label()
-        self.result_label.setFont(scaled_font(self.result_label, 1.15, bold=True))
-        self.result_label.setWordWrap(True)
-        self.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.result_label.setAccessibleName(self.tr("Result"))
-        self.result_detail = muted()
-        self.result_detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addStretch(1)
-        layout.addWidget(symbol)
-        layout.addSpacing(8)
-        layout.addWidget(self.result_label)
-        layout.addWidget(self.result_detail)
-        layout.addStretch(2)
-        return page
+    def _done_page(self) -> DonePage:
+        self.done_page = DonePage()
+        self.result_label = self.done_page.result_label
+        self.result_detail = self.done_page.result_detail
+        return self.done_page
 
     def _show_page(self, page: int) -> None:
         self.pages.setCurrentIndex(page)
@@ -299,36 +147,20 @@ class ImportWizard(QDialog):
 
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self.busy = busy
-        self._say(message)
+        self.status.say(message)
         self._update_buttons()
-
-    def _say(self, text: str, *, problem: bool = False) -> None:
-        from app.ui.common.widgets import error_colour
-
-        self.status.setStyleSheet(f"color: {error_colour(self)};" if problem else "")
-        self.status.setText(text)
-        self.status.setVisible(bool(text))
 
     # --- choosing --------------------------------------------------------------------------
 
     def open_file_dialog(self) -> QFileDialog:
-        dialog = QFileDialog(self, self.tr("Choose the export file"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.setNameFilters(
-            [
-                self.tr("All files (*)"),
-                self.tr("Exports (*.json *.txt *.csv *.2fas *.aegis *.bak *.backup *.db)"),
-                self.tr("QR code pictures (*.png *.jpg *.jpeg *.gif *.bmp *.webp)"),
-            ]
-        )
-        dialog.setOption(
-            QFileDialog.Option.DontUseNativeDialog, QGuiApplication.platformName() == "offscreen"
-        )
-        dialog.filesSelected.connect(lambda files: self.take_files([Path(f) for f in files]))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.file_dialog = dialog
-        return dialog
+        filters = [
+            self.tr("All files (*)"),
+            self.tr("Exports (*.json *.txt *.csv *.2fas *.aegis *.bak *.backup *.db)"),
+            self.tr("QR code pictures (*.png *.jpg *.jpeg *.gif *.bmp *.webp)"),
+        ]
+        title = self.tr("Choose the export file")
+        self.file_dialog = choose_files(self, title, filters, self.take_files)
+        return self.file_dialog
 
     def take_files(self, paths: list[Path]) -> None:
         """Read and recognise `paths` (in a worker thread), then ask for a password or preview."""
@@ -343,13 +175,12 @@ class ImportWizard(QDialog):
         if self.busy:
             return
         self._forget()
-        self._say("")
+        self.status.say("")
         self._show_page(_PAGE_CHOOSE)
 
     def _loaded(self, loaded: LoadedFile) -> None:
         self.loaded = loaded
-        self.file_label.setText(loaded.name)
-        self.format_label.setText(loaded.format_title)
+        self.password_page.show_file(loaded)
         if loaded.encrypted:
             self._ask_password()
         else:
@@ -357,11 +188,7 @@ class ImportWizard(QDialog):
 
     def _ask_password(self, error: str = "") -> None:
         self._set_busy(False)
-        if error:
-            self.password_error.show_error(error)
-            self.password.selectAll()
-        else:
-            self.password_error.clear_error()
+        self.password_page.ask(error)
         self._show_page(_PAGE_PASSWORD)
 
     def go_on(self) -> None:
@@ -377,12 +204,10 @@ class ImportWizard(QDialog):
     def submit_password(self) -> None:
         if self.busy or self.loaded is None:
             return
-        password = self.password.text()
-        if not password:
-            self.password_error.show_error(self.tr("Enter the file's password."))
-            return
-        self.password_error.clear_error()
-        self._read(password)
+        ask = self.tr("Enter the file's password.")
+        password = typed_password(self.password, self.password_error, ask)
+        if password is not None:
+            self._read(password)
 
     def _read(self, password: str | None) -> None:
         loaded = self.loaded
@@ -405,197 +230,60 @@ class ImportWizard(QDialog):
             self._ask_password(
                 self.tr("Wrong password for this file. Check it (and Caps Lock) and try again.")
             )
-            self._say("")
+            self.status.say("")
             return
         if isinstance(error, PasswordRequiredError) and self.loaded is not None:
             self._ask_password()
-            self._say("")
+            self.status.say("")
             return
         self._set_busy(False)
         if not isinstance(error, KeyfobError):
             raise error
         self._forget()
         self._show_page(_PAGE_CHOOSE)
-        self._say(self.tr("Nothing was imported: %1").replace("%1", str(error)), problem=True)
-
-    # --- the preview -----------------------------------------------------------------------
+        self.status.show_error(self.tr("Nothing was imported: %1").replace("%1", str(error)))
 
     def _read_done(self, result: ImportResult) -> None:
         self._set_busy(False)
         self.password.clear()
         preview = make_preview(result, self.vault.content.accounts)
-        self.preview = preview
-        self._fill_list(preview)
         loaded = self.loaded
-        if loaded is not None:
-            self.source_label.setText(f"{loaded.name} — {loaded.format_title}")
-        self.summary.setText(self._preview_summary(preview))
+        source = f"{loaded.name} — {loaded.format_title}" if loaded is not None else ""
+        self.preview_page.show_preview(preview, source)
         self._show_page(_PAGE_PREVIEW)
         if not preview.entries:
-            self._say(self.tr("The file holds no account Keyfob can use."), problem=True)
-
-    def _preview_summary(self, preview: Preview) -> str:
-        new = preview.count(EntryState.NEW)
-        parts = [plural(new, self.tr("1 new account"), self.tr("%n new accounts"))]
-        duplicates = preview.count(EntryState.DUPLICATE) + preview.count(EntryState.REPEATED)
-        if duplicates:
-            parts.append(
-                plural(
-                    duplicates,
-                    self.tr("1 already in Keyfob"),
-                    self.tr("%n already in Keyfob"),
-                )
-            )
-        if preview.unusable:
-            parts.append(
-                plural(
-                    len(preview.unusable),
-                    self.tr("1 that cannot be used"),
-                    self.tr("%n that cannot be used"),
-                )
-            )
-        return "; ".join(parts) + "."
-
-    def _header(self, text: str) -> None:
-        item = QListWidgetItem(text)
-        item.setFont(scaled_font(self.preview_list, 0.95, bold=True))
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        item.setSizeHint(QSize(0, self.preview_list.fontMetrics().height() + 14))
-        item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
-        self.preview_list.addItem(item)
-
-    def _fill_list(self, preview: Preview) -> None:
-        self.preview_list.blockSignals(True)
-        self.preview_list.clear()
-        ratio = self.devicePixelRatioF()
-        groups = (
-            (EntryState.NEW, self.tr("New")),
-            (EntryState.DUPLICATE, self.tr("Already in Keyfob — skipped")),
-            (EntryState.REPEATED, self.tr("Repeated in the file — skipped")),
-        )
-        for state, title in groups:
-            rows = [(i, e) for i, e in enumerate(preview.entries) if e.state is state]
-            if not rows:
-                continue
-            self._header(f"{title} ({len(rows)})")
-            for index, entry in rows:
-                account = entry.account
-                text = account.issuer or account.name or self.tr("(unnamed)")
-                detail = account.name if account.issuer else ""
-                if state is EntryState.DUPLICATE:
-                    detail = (detail + " — " if detail else "") + self.tr("already in Keyfob")
-                elif state is EntryState.REPEATED:
-                    detail = (detail + " — " if detail else "") + self.tr("appears twice")
-                item = QListWidgetItem(f"{text}\n{detail}" if detail else text)
-                item.setIcon(QIcon(self._avatars.pixmap(account, 32, ratio)))
-                item.setData(_ENTRY, index)
-                if state is EntryState.NEW:
-                    item.setFlags(
-                        Qt.ItemFlag.ItemIsEnabled
-                        | Qt.ItemFlag.ItemIsSelectable
-                        | Qt.ItemFlag.ItemIsUserCheckable
-                    )
-                    item.setCheckState(Qt.CheckState.Checked)
-                else:
-                    item.setFlags(Qt.ItemFlag.ItemIsSelectable)
-                    item.setCheckState(Qt.CheckState.Unchecked)
-                self.preview_list.addItem(item)
-        if preview.unusable:
-            self._header(self.tr("Cannot be used (%1)").replace("%1", str(len(preview.unusable))))
-            warning = icon("warning", ORANGE)
-            for problem in preview.unusable:
-                item = QListWidgetItem(warning, f"{problem.title}\n{problem.reason}")
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                item.setToolTip(plain_tooltip(problem.reason))
-                self.preview_list.addItem(item)
-        self.preview_list.blockSignals(False)
-
-    def _account_items(self) -> list[QListWidgetItem]:
-        items = [self.preview_list.item(row) for row in range(self.preview_list.count())]
-        return [item for item in items if item.data(_ENTRY) is not None]
-
-    def _check_all(self, checked: bool) -> None:
-        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-        self.preview_list.blockSignals(True)
-        for item in self._account_items():
-            if item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
-                item.setCheckState(state)
-        self.preview_list.blockSignals(False)
-        self._update_buttons()
+            self.status.show_error(self.tr("The file holds no account Keyfob can use."))
 
     def chosen_accounts(self) -> list[Account]:
         """The checked new accounts, in the file's order."""
-        preview = self.preview
-        if preview is None:
-            return []
-        chosen = []
-        for item in self._account_items():
-            entry = preview.entries[int(item.data(_ENTRY))]
-            if entry.state is EntryState.NEW and item.checkState() == Qt.CheckState.Checked:
-                chosen.append(entry.account)
-        return chosen
+        return self.preview_page.chosen_accounts()
 
     # --- importing -------------------------------------------------------------------------
 
     def import_chosen(self) -> None:
         chosen = self.chosen_accounts()
-        preview = self.preview
+        preview = self.preview_page.preview
         if self.busy or not chosen or preview is None:
             return
         try:
-            outcome = self.vault.modify(lambda content: add_chosen(content, chosen))
+            # The planner checks for duplicates again: the vault may have changed meanwhile.
+            outcome = self.vault.modify(lambda content: add_accounts(content, chosen))
         except KeyfobError as error:
-            self._say(self.tr("Nothing was imported: %1").replace("%1", str(error)), problem=True)
+            self.status.show_error(self.tr("Nothing was imported: %1").replace("%1", str(error)))
             return
         self.outcome = outcome
-        new = preview.count(EntryState.NEW)
-        skipped = (
-            preview.count(EntryState.DUPLICATE)
-            + preview.count(EntryState.REPEATED)
-            + outcome.skipped
-        )
-        parts = [
-            plural(len(outcome.added), self.tr("Added 1 account"), self.tr("Added %n accounts"))
-        ]
-        if skipped:
-            parts.append(
-                plural(
-                    skipped,
-                    self.tr("skipped 1 already in Keyfob"),
-                    self.tr("skipped %n already in Keyfob"),
-                )
-            )
-        if preview.unusable:
-            parts.append(
-                plural(
-                    len(preview.unusable),
-                    self.tr("1 could not be used"),
-                    self.tr("%n could not be used"),
-                )
-            )
-        self.result_label.setText("; ".join(parts) + ".")
-        unchecked = new - len(chosen)
-        self.result_detail.setText(
-            plural(
-                unchecked,
-                self.tr("You left 1 account out: import the file again to add it later."),
-                self.tr("You left %n accounts out: import the file again to add them later."),
-            )
-            if unchecked
-            else ""
-        )
+        self.done_page.show_outcome(preview, outcome, len(chosen))
         self._forget()
-        self._say("")
+        self.status.say("")
         self._show_page(_PAGE_DONE)
         self.imported.emit(outcome.added)
 
     def _forget(self) -> None:
         """Drop the file's content and accounts (they hold secrets) and the password."""
         self.loaded = None
-        self.preview = None
+        self.preview_page.clear()
         self.password.clear()
         self.password_error.clear_error()
-        self.preview_list.clear()
 
     # --- drag and drop ---------------------------------------------------------------------
 

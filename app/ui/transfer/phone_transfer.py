@@ -15,15 +15,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from app.ui.common.layouts import row, window_column
 from app.ui.common.secret_dialog import QrWidget
 from app.ui.common.warning_box import WarningBox
 from app.ui.common.widgets import heading, muted, scaled_font
@@ -82,9 +76,7 @@ class PhoneTransferDialog(QDialog):
         self.left_out_box.body.setTextFormat(Qt.TextFormat.PlainText)
         self.left_out_box.setVisible(bool(self.left_out))
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 16)
-        layout.setSpacing(10)
+        layout = window_column(self, bottom=16)
         layout.addWidget(title)
         layout.addWidget(steps)
         if self.uris:
@@ -123,11 +115,7 @@ class PhoneTransferDialog(QDialog):
         self.position.setFont(scaled_font(self.position, 1.25, bold=True))
         self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.position.setAccessibleName(self.tr("Which code"))
-        navigation = QHBoxLayout()
-        navigation.addWidget(self.previous_button)
-        navigation.addWidget(self.position, 1)
-        navigation.addWidget(self.next_button)
-        return navigation
+        return row(self.previous_button, (self.position, 1), self.next_button)
 
     def _bottom(self) -> QHBoxLayout:
         caution = muted(
@@ -139,10 +127,7 @@ class PhoneTransferDialog(QDialog):
         )
         close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.accept)
-        bottom = QHBoxLayout()
-        bottom.addWidget(caution, 1)
-        bottom.addWidget(close)
-        return bottom
+        return row((caution, 1), close)
 
     @staticmethod
     def _batch_labels(uri: str) -> list[str]:

@@ -40,7 +40,7 @@ def test_list_shows_every_account_with_its_current_code(main_window: MainWindow)
     now = main_window.clock.now()
     for row in range(main_window.model.rowCount()):
         account = main_window.model.account(row)
-        assert main_window.code_of(account) == code_at(account, now).text
+        assert main_window.codes.code_of(account) == code_at(account, now).text
 
 
 def test_typing_anywhere_searches_and_enter_copies_the_top_match(
@@ -107,7 +107,7 @@ def test_click_double_click_and_ctrl_c_copy(qtbot: QtBot, main_window: MainWindo
 
 
 def test_the_copy_is_marked_secret_for_clipboard_managers(main_window: MainWindow) -> None:
-    main_window.copy_selected()
+    main_window.codes.copy_selected()
     mime = QGuiApplication.clipboard().mimeData()
     assert mime is not None
     assert mime.hasFormat(SECRET_HINT_FORMAT)
@@ -117,14 +117,14 @@ def test_the_copy_is_marked_secret_for_clipboard_managers(main_window: MainWindo
 
 def test_the_clipboard_is_cleared_after_the_delay(qtbot: QtBot, main_window: MainWindow) -> None:
     main_window.settings.clipboard_clear_seconds = 1
-    main_window.copy_selected()
+    main_window.codes.copy_selected()
     assert clipboard_text() == expected_code(main_window, "GitHub")
     qtbot.waitUntil(lambda: clipboard_text() == "", timeout=WAIT_MS)
 
 
 def test_what_the_user_copied_since_is_not_cleared(qtbot: QtBot, main_window: MainWindow) -> None:
     main_window.settings.clipboard_clear_seconds = 1
-    main_window.copy_selected()
+    main_window.codes.copy_selected()
     mine = QMimeData()
     mine.setText("my own note")
     QGuiApplication.clipboard().setMimeData(mine)
@@ -138,7 +138,7 @@ def test_hotp_next_code_advances_the_counter(qtbot: QtBot, main_window: MainWind
     view = main_window.view
     index = main_window.model.index(row, 0)
     view.scrollTo(index)
-    button = main_window.delegate.action_rect(view.visualRect(index)).center()
+    button = main_window.codes.delegate.action_rect(view.visualRect(index)).center()
     start = int(time.time())
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button)
     stored = next(
@@ -157,18 +157,18 @@ def test_hotp_next_code_advances_the_counter(qtbot: QtBot, main_window: MainWind
 
 def test_next_code_is_shown_only_in_the_last_seconds(main_window: MainWindow) -> None:
     account: Account = main_window.model.account(0)
-    cache = main_window.cache
+    cache = main_window.codes.cache
     now = 1_700_000_000.0
     shown = cache.code(account, now)
     assert shown.seconds_left is not None
     assert cache.next_code(account, now) == code_at(account, now + 30).text
     main_window.settings.next_code_seconds = 0
-    assert main_window.display.next_code_seconds == 0
+    assert main_window.codes.display.next_code_seconds == 0
 
 
 def test_codes_are_computed_once_per_period(main_window: MainWindow) -> None:
     account = main_window.model.account(0)
-    cache = main_window.cache
+    cache = main_window.codes.cache
     cache.clear()
     first = cache.code(account, 1_700_000_010.0)
     again = cache.code(account, 1_700_000_019.0)
@@ -183,7 +183,7 @@ def test_clock_correction_changes_every_code(main_window: MainWindow) -> None:
     account = main_window.model.account(0)
     main_window.settings.time_offset = 3600.0
     assert main_window.clock.offset == 3600.0
-    assert main_window.code_of(account) == code_at(account, main_window.clock.now()).text
+    assert main_window.codes.code_of(account) == code_at(account, main_window.clock.now()).text
 
 
 def test_screen_readers_hear_the_code(main_window: MainWindow) -> None:

@@ -31,8 +31,8 @@ def select(window: MainWindow, issuer: str) -> None:
 
 def test_edit_changes_issuer_name_groups_note_and_icon(main_window: MainWindow) -> None:
     select(main_window, "Dropbox")
-    main_window.edit_selected()
-    dialog = main_window.edit_dialog
+    main_window.editor.edit_selected()
+    dialog = main_window.dialogs.current("edit")
     dialog.issuer.setText("Dropbox Business")
     dialog.name.setText("alice@corp.example")
     dialog.groups.setText("Work, Shared , work,")
@@ -56,8 +56,8 @@ def test_edit_changes_issuer_name_groups_note_and_icon(main_window: MainWindow) 
 
 def test_edit_refuses_an_account_without_issuer_and_name(main_window: MainWindow) -> None:
     select(main_window, "Dropbox")
-    main_window.edit_selected()
-    dialog = main_window.edit_dialog
+    main_window.editor.edit_selected()
+    dialog = main_window.dialogs.current("edit")
     dialog.issuer.clear()
     dialog.name.clear()
     dialog.save()
@@ -71,7 +71,7 @@ def test_split_groups() -> None:
 
 
 def _delete_box(window: MainWindow) -> tuple[QMessageBox, QPushButton]:
-    box = window.delete_selected()
+    box = window.editor.delete_selected()
     assert box is not None
     assert box.isVisible()
     delete = next(b for b in box.findChildren(QPushButton) if b.text() == "Delete")
@@ -101,13 +101,13 @@ def test_delete_removes_the_account_and_a_backup_keeps_it(main_window: MainWindo
 
 def test_favourites_are_pinned_at_the_top_and_saved(main_window: MainWindow) -> None:
     select(main_window, "Dropbox")
-    main_window.toggle_selected_favourite()
+    main_window.editor.toggle_selected_favourite()
     assert shown(main_window)[0] == "Dropbox"
     assert next(a for a in on_disk(main_window) if a.issuer == "Dropbox").favourite
     main_window.set_sort(SortMode.NAME)
     assert shown(main_window)[0] == "Dropbox"
     select(main_window, "Dropbox")
-    main_window.toggle_selected_favourite()
+    main_window.editor.toggle_selected_favourite()
     assert not next(a for a in on_disk(main_window) if a.issuer == "Dropbox").favourite
 
 
@@ -133,13 +133,13 @@ def test_sorting_by_issuer_name_and_last_used(main_window: MainWindow) -> None:
     names = [a.name for a in main_window.model.visible_accounts()]
     assert names == sorted(names, key=str.casefold)
     select(main_window, "Microsoft")
-    main_window.copy_selected()
+    main_window.codes.copy_selected()
     main_window.set_sort(SortMode.LAST_USED)
     main_window.reload()
     assert shown(main_window)[0] == "Microsoft"
     assert main_window.settings.sort_mode is SortMode.LAST_USED
     # Copying does not write the vault; the time is saved with the next write or on lock.
-    main_window.save_pending()
+    main_window.editor.save_pending()
     assert next(a for a in on_disk(main_window) if a.issuer == "Microsoft").last_used
 
 
@@ -178,7 +178,7 @@ def test_reordering_is_off_while_searching_or_sorted(main_window: MainWindow) ->
 
 def test_context_menu_offers_the_account_actions(main_window: MainWindow) -> None:
     select(main_window, "Counter")
-    menu = main_window._show_context_menu(main_window.view.currentIndex(), main_window.pos())
+    menu = main_window.show_context_menu(main_window.view.currentIndex(), main_window.pos())
     texts = [a.text().replace("&", "") for a in menu.actions() if a.text()]
     assert "Next code" in texts
     assert "Copy code" in texts

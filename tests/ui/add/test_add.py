@@ -49,8 +49,8 @@ def test_scan_screen_offers_every_code_and_skips_duplicates(
         screen_with([build_otpauth(SLACK), "https://example.com/not-2fa", GITHUB_URI]),
         screen_with([build_otpauth(TWITCH)], width=800, height=600),
     ]
-    main_window.scan_action.trigger()
-    dialog = main_window.add_dialog
+    main_window.window_actions["scan"].trigger()
+    dialog = main_window.adding.dialog
     assert dialog is not None
     wait_idle(qtbot, dialog)
     assert screens.calls == 1
@@ -70,7 +70,7 @@ def test_unchecked_codes_are_not_added(
     qtbot: QtBot, main_window: MainWindow, screens: Screens
 ) -> None:
     screens.images = [screen_with([build_otpauth(SLACK), build_otpauth(TWITCH)])]
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     dialog.scan_button.click()
     wait_idle(qtbot, dialog)
     dialog.found_list.item(0).setCheckState(Qt.CheckState.Unchecked)
@@ -83,7 +83,7 @@ def test_scan_with_nothing_on_screen_says_so(
     qtbot: QtBot, main_window: MainWindow, screens: Screens
 ) -> None:
     screens.images = [screen_with([])]
-    dialog = main_window.open_add(lambda d: d.scan_screen())
+    dialog = main_window.adding.open(lambda d: d.scan_screen())
     wait_idle(qtbot, dialog)
     assert "No QR code found" in dialog.status.text()
     assert not dialog.add_button.isEnabled()
@@ -94,7 +94,7 @@ def test_migration_batches_are_tracked(
 ) -> None:
     batches = build_migration([SLACK, TWITCH, NOTION], per_batch=1, batch_id=7)
     assert len(batches) == 3
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     screens.images = [screen_with([batches[1]])]
     dialog.scan_screen()
     wait_idle(qtbot, dialog)
@@ -117,12 +117,37 @@ def test_migration_batches_are_tracked(
     assert {"Slack", "Twitch", "Notion"} <= set(issuers_on_disk(main_window))
 
 
+def test_a_typed_account_added_mid_export_leaves_the_codes_read_to_add(
+    qtbot: QtBot, main_window: MainWindow, screens: Screens
+) -> None:
+    batches = build_migration([SLACK, TWITCH], per_batch=1, batch_id=9)
+    dialog = main_window.adding.open()
+    screens.images = [screen_with([batches[0]])]
+    dialog.scan_screen()
+    wait_idle(qtbot, dialog)
+    assert found(dialog) == [("Slack", False)]
+    dialog.show_manual()
+    dialog.manual.issuer.setText("Typed")
+    dialog.manual.secret.setText("JBSWY3DPEHPK3PXP")
+    dialog.add_chosen()
+    assert dialog.isVisible()  # the export's second QR code is still to come
+    assert "Typed" in issuers_on_disk(main_window)
+    assert dialog.manual.secret.text() == ""
+    # Only the typed account was added: the code read is still there to add.
+    dialog.back_button.click()
+    assert found(dialog) == [("Slack", False)]
+    assert "(added)" not in dialog.found_list.item(0).text()
+    assert dialog.add_button.isEnabled()
+    dialog.add_chosen()
+    assert "Slack" in issuers_on_disk(main_window)
+
+
 def test_image_file_through_the_file_dialog(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path
 ) -> None:
     picture = tmp_path / "qr.png"
     assert screen_with([build_otpauth(NOTION)], 600, 500).save(str(picture))
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     file_dialog = dialog.open_image_dialog()
     assert isinstance(file_dialog, QFileDialog)
     file_dialog.selectFile(str(picture))
@@ -136,7 +161,7 @@ def test_a_file_that_is_not_an_image_is_reported(
 ) -> None:
     bogus = tmp_path / "notes.png"
     bogus.write_text("not really a picture")
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     dialog.take_files([bogus])
     wait_idle(qtbot, dialog)
     assert "not an image" in dialog.status.text()
@@ -145,8 +170,8 @@ def test_a_file_that_is_not_an_image_is_reported(
 
 def test_paste_an_otpauth_link(qtbot: QtBot, main_window: MainWindow) -> None:
     QGuiApplication.clipboard().setText(f"here it is: {build_otpauth(SLACK)}\n")
-    main_window.paste_action.trigger()
-    dialog = main_window.add_dialog
+    main_window.window_actions["paste"].trigger()
+    dialog = main_window.adding.dialog
     assert dialog is not None
     assert found(dialog) == [("Slack", False)]
 
@@ -158,14 +183,14 @@ def test_ctrl_v_in_the_search_with_a_link_opens_the_add_window(
     main_window.search.setFocus()
     qtbot.keyClick(main_window.search, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert main_window.search.text() == ""
-    dialog = main_window.add_dialog
+    dialog = main_window.adding.dialog
     assert dialog is not None
     assert found(dialog) == [("Twitch", False)]
 
 
 def test_paste_an_image(qtbot: QtBot, main_window: MainWindow) -> None:
     QGuiApplication.clipboard().setImage(qr_image(build_otpauth(NOTION)))
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     dialog.paste_button.click()
     wait_idle(qtbot, dialog)
     assert found(dialog) == [("Notion", False)]
@@ -173,7 +198,7 @@ def test_paste_an_image(qtbot: QtBot, main_window: MainWindow) -> None:
 
 def test_paste_with_nothing_useful(qtbot: QtBot, main_window: MainWindow) -> None:
     QGuiApplication.clipboard().setText("   ")
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     dialog.paste_from_clipboard()
     assert "no QR code" in dialog.status.text()
 
@@ -209,14 +234,14 @@ def test_drop_an_image_file_on_the_main_window(
     mime.setUrls([QUrl.fromLocalFile(str(picture))])
     event = drop(main_window, mime)
     assert event.isAccepted()
-    dialog = main_window.add_dialog
+    dialog = main_window.adding.dialog
     assert dialog is not None
     wait_idle(qtbot, dialog)
     assert found(dialog) == [("Twitch", False)]
 
 
 def test_drop_a_link_on_the_add_window(qtbot: QtBot, main_window: MainWindow) -> None:
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     mime = QMimeData()
     mime.setText(build_otpauth(SLACK))
     drop(dialog, mime)
@@ -224,7 +249,7 @@ def test_drop_a_link_on_the_add_window(qtbot: QtBot, main_window: MainWindow) ->
 
 
 def test_manual_entry_validates_and_shows_the_code(qtbot: QtBot, main_window: MainWindow) -> None:
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     dialog.manual_button.click()
     form = dialog.manual
     form.issuer.setText("Example")
@@ -256,7 +281,7 @@ def test_manual_entry_validates_and_shows_the_code(qtbot: QtBot, main_window: Ma
 
 
 def test_manual_entry_needs_an_issuer_or_a_name(main_window: MainWindow) -> None:
-    dialog = main_window.open_add(lambda d: d.show_manual())
+    dialog = main_window.adding.open(lambda d: d.show_manual())
     dialog.manual.secret.setText("JBSWY3DPEHPK3PXP")
     assert "issuer or the account name" in dialog.manual.error.text()
     assert not dialog.add_button.isEnabled()
@@ -266,11 +291,11 @@ def test_camera_button_follows_the_camera_check(
     qtbot: QtBot, vault: Vault, make_controller: Callable[..., Controller]
 ) -> None:
     main = unlock(qtbot, make_controller(camera_check=lambda: True))
-    dialog = main.open_add()
+    dialog = main.adding.open()
     qtbot.waitUntil(dialog.camera_button.isVisible, timeout=WAIT_MS)
     dialog.close()
     main2 = unlock(qtbot, make_controller(camera_check=lambda: False))
-    dialog2 = main2.open_add()
+    dialog2 = main2.adding.open()
     qtbot.wait(50)
     assert not dialog2.camera_button.isVisible()
 
@@ -290,7 +315,7 @@ def test_camera_frames_are_decoded_off_the_gui_thread(qtbot: QtBot) -> None:
 
 
 def test_add_takes_what_the_page_shows(qtbot: QtBot, main_window: MainWindow) -> None:
-    dialog = main_window.open_add()
+    dialog = main_window.adding.open()
     dialog.take_text(build_otpauth(SLACK) + "\n" + build_otpauth(TWITCH))
     assert dialog.add_button.text() == "Add 2 accounts"
     dialog.manual_button.click()

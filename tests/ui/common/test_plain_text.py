@@ -18,8 +18,10 @@ from pytestqt.qtbot import QtBot
 
 from app.core.uri import build_otpauth
 from app.push.history import HistoryEntry, PushHistory
+from app.push.messages import DETAILS_FIELD
 from app.ui.accounts.main_window import MainWindow
 from app.ui.common.secret_dialog import SecretDialog
+from app.ui.push.feature import notification_body, plain_notification_text
 from app.ui.push.history import HistoryDialog
 from app.ui.shell.controller import Controller
 from app.vault.store import Vault
@@ -81,7 +83,7 @@ def test_the_delete_confirmation_shows_the_label_as_typed(
     qtbot: QtBot, vault: Vault, make_controller: Callable[..., Controller]
 ) -> None:
     main = hostile_window(qtbot, vault, make_controller)
-    box = main.delete_selected()
+    box = main.editor.delete_selected()
     assert isinstance(box, QMessageBox)
     assert box.textFormat() == Qt.TextFormat.PlainText
     [label] = assert_shown_as_typed(box)
@@ -93,12 +95,12 @@ def test_the_secret_dialog_heading_shows_the_label_as_typed(
     qtbot: QtBot, vault: Vault, make_controller: Callable[..., Controller]
 ) -> None:
     main = hostile_window(qtbot, vault, make_controller)
-    main.reveal_action.trigger()
-    gate = main.password_dialog
+    main.window_actions["reveal"].trigger()
+    gate = main.dialogs.current("password")
     gate.password.setText(PASSWORD)
     gate.check()
-    qtbot.waitUntil(lambda: hasattr(main, "secret_dialog"), timeout=WAIT_MS)
-    dialog: SecretDialog = main.secret_dialog
+    qtbot.waitUntil(lambda: main.dialogs.was_opened("secret"), timeout=WAIT_MS)
+    dialog: SecretDialog = main.dialogs.current("secret")
     [heading] = assert_shown_as_typed(dialog)
     assert heading.text() == LABELLED.label
     assert heading.textFormat() == Qt.TextFormat.PlainText
@@ -109,7 +111,7 @@ def test_the_added_notice_and_the_list_tooltip_show_the_label_as_typed(
 ) -> None:
     main = unlock(qtbot, make_controller())
     added = account(HOSTILE, "bob", "MFRGGZDFMZTWQ2LK", note=HOSTILE)
-    main.add_accounts([added])
+    main.editor.add_accounts([added])
     [notice] = assert_shown_as_typed(main.toast)
     assert notice.text() == f"Added {added.label}."
     # Tool tips have no plain-text switch: the text arrives escaped in rich text.
@@ -130,8 +132,8 @@ def test_an_import_file_and_its_accounts_show_as_typed(
     # A file name may hold markup too (not a "/", so no closing tag).
     path = tmp_path / "<b>from the old phone.txt"
     path.write_text(build_otpauth(account(HOSTILE, "carol", "NBSWY3DPO5XXE3DE")) + "\n")
-    main.import_action.trigger()
-    wizard = main.import_wizard
+    main.window_actions["import"].trigger()
+    wizard = main.dialogs.current("import")
     wizard.take_files([path])
     qtbot.waitUntil(lambda: not wizard.busy, timeout=WAIT_MS)
     source = wizard.source_label
@@ -181,5 +183,53 @@ def test_the_push_history_tooltip_shows_the_servers_context_as_typed(qtbot: QtBo
     dialog = HistoryDialog(None, history)
     qtbot.addWidget(dialog)
     tooltip = dialog.tree.topLevelItem(0).toolTip(2)
+    assert HOSTILE not in tooltip
+    assert ESCAPED in tooltip
+
+
+def test_a_duo_requests_details_show_as_typed_in_the_prompt_and_notification(
+    qtbot: QtBot,
+    vault: Vault,
+    push_server: PushServerThread,
+    make_controller: Callable[..., Controller],
+) -> None:
+    enroll_in_vault(vault, push_server.register(ALICE))
+    controller = push_controller(make_controller)
+    unlock(qtbot, controller)
+    manager = manager_of(controller)
+    wait_connected(qtbot, manager)
+    push_server.duo_challenge(ALICE, action=HOSTILE, context={DETAILS_FIELD: HOSTILE})
+    qtbot.waitUntil(lambda: len(manager.prompts) == 1, timeout=WAIT_MS)
+    window = manager.window
+    assert window is not None
+    qtbot.waitUntil(window.isVisible, timeout=WAIT_MS)
+    shown = assert_shown_as_typed(window)
+    assert len(shown) == 2  # request, details
+    # A notification server may read the body as markup (Qt passes it on as it is): no
+    # tag of the server's text may reach it, whatever it reads.
+    body = notification_body(manager.prompts[0].challenge)
+    assert body == f"{ALICE} — xClick"
+    assert plain_notification_text(f"Sign-in request: {HOSTILE} <i>") == "Sign-in request: xClick "
+
+
+def test_the_push_history_shows_a_duo_requests_details_as_typed(qtbot: QtBot) -> None:
+    history = PushHistory()
+    history.add(
+        HistoryEntry(
+            device_id="d_1",
+            challenge_id="c_1",
+            issuer="Example Site",
+            user="alice",
+            action="Login request",
+            context={"ip": "198.51.100.23", DETAILS_FIELD: HOSTILE},
+            created_at=100,
+            received_at=100,
+        )
+    )
+    dialog = HistoryDialog(None, history)
+    qtbot.addWidget(dialog)
+    row = dialog.tree.topLevelItem(0)
+    assert row.text(2) == f"Login request · 198.51.100.23 · {HOSTILE}"  # item text: plain
+    tooltip = row.toolTip(2)
     assert HOSTILE not in tooltip
     assert ESCAPED in tooltip

@@ -50,7 +50,7 @@ def test_a_pasted_link_sets_up_push_and_connects(
     controller = push_controller(make_controller)
     main = unlock(qtbot, controller)
     enrollment = push_server.call(push_server.site().enroll(ALICE))
-    add = main.add_from_text(f"Your code:\n{enrollment['uri']}\n")
+    add = main.adding.add_from_text(f"Your code:\n{enrollment['uri']}\n")
     assert [(p.issuer, p.user) for p in add.harvest.push_found] == [(SITE, ALICE)]
     assert add.harvest.found == []
     assert add.add_button.isEnabled()
@@ -104,8 +104,8 @@ def test_a_push_qr_code_on_screen_is_offered(
     main = unlock(qtbot, controller)
     uri = push_server.enrollment_uri("bob@example.com")
     screens.images = [screen_with([uri])]
-    main.scan_action.trigger()
-    add = main.add_dialog
+    main.window_actions["scan"].trigger()
+    add = main.adding.dialog
     assert add is not None
     qtbot.waitUntil(lambda: bool(add.harvest.push_found), timeout=WAIT_MS)
     item = add.found_list.item(0)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from app.push.messages import Decision
+from app.push.messages import DETAILS_FIELD, Decision
 from app.push.session import ChallengeReceived
 from app.ui.push.manager import PushManager
 from app.ui.push.prompt import PromptWindow
@@ -77,21 +77,21 @@ def test_the_prompt_shows_the_request_and_approves_with_the_number(
     shown = labels(window)
     for text in (SITE, ALICE, "Sign in", *CONTEXT.values()):
         assert text in shown
-    assert "left" in window.time_left.text()
-    assert window.time_bar.value() > 0
+    assert "left" in window.countdown.time_left.text()
+    assert window.countdown.time_bar.value() > 0
     # The number is never sent to the device: Approve waits for the user to type it.
-    assert created["number"] not in window.number.text()
-    assert not window.approve_button.isEnabled()
-    assert window.deny_button.isEnabled()
-    qtbot.keyClicks(window.number, "4x")
-    assert window.number.text() == "4"  # digits only
-    assert not window.approve_button.isEnabled()
-    window.number.clear()
-    qtbot.keyClicks(window.number, created["number"])
-    assert window.approve_button.isEnabled()
+    assert created["number"] not in window.answer_page.number.text()
+    assert not window.answer_page.approve_button.isEnabled()
+    assert window.answer_page.deny_button.isEnabled()
+    qtbot.keyClicks(window.answer_page.number, "4x")
+    assert window.answer_page.number.text() == "4"  # digits only
+    assert not window.answer_page.approve_button.isEnabled()
+    window.answer_page.number.clear()
+    qtbot.keyClicks(window.answer_page.number, created["number"])
+    assert window.answer_page.approve_button.isEnabled()
 
     poll = push_server.long_poll(created["id"])
-    window.approve_button.click()
+    window.answer_page.approve_button.click()
     answer = push_server.wait(poll)
     assert answer["status"] == "approved"
     qtbot.waitUntil(lambda: window.result_text_shown == "Approved", timeout=WAIT_MS)
@@ -113,11 +113,11 @@ def test_a_wrong_number_ends_the_request(
     window = prompt_window(qtbot, manager)
     wrong = f"{(int(created['number']) + 1) % 100:02d}"
     poll = push_server.long_poll(created["id"])
-    qtbot.keyClicks(window.number, wrong)
-    qtbot.keyClick(window.number, Qt.Key.Key_Return)
+    qtbot.keyClicks(window.answer_page.number, wrong)
+    qtbot.keyClick(window.answer_page.number, Qt.Key.Key_Return)
     assert push_server.wait(poll)["status"] == "wrong_number"
     qtbot.waitUntil(lambda: window.result_text_shown == "Wrong number", timeout=WAIT_MS)
-    assert "refused" in window.result_text.text()
+    assert "refused" in window.result_page.text.text()
 
 
 def test_deny(
@@ -130,7 +130,7 @@ def test_deny(
     created = push_server.challenge(ALICE)
     window = prompt_window(qtbot, manager)
     poll = push_server.long_poll(created["id"])
-    window.deny_button.click()
+    window.answer_page.deny_button.click()
     assert push_server.wait(poll)["status"] == "denied"
     qtbot.waitUntil(lambda: window.result_text_shown == "Denied", timeout=WAIT_MS)
     assert manager.history.entries[-1].outcome == "denied"
@@ -145,14 +145,14 @@ def test_it_wasnt_me_explains_then_reports(
     _, manager = connected_app(qtbot, vault, push_server, make_controller)
     created = push_server.challenge(ALICE)
     window = prompt_window(qtbot, manager)
-    window.fraud_button.click()
+    window.answer_page.fraud_button.click()
     # First a short confirmation of what reporting does; Back changes nothing.
-    assert window.fraud_text.isVisible()
-    assert SITE in window.fraud_text.text()
-    assert "password" in window.fraud_text.text()
+    assert window.fraud_page.fraud_text.isVisible()
+    assert SITE in window.fraud_page.fraud_text.text()
+    assert "password" in window.fraud_page.fraud_text.text()
     assert manager.prompts[0].sent is None
     poll = push_server.long_poll(created["id"])
-    window.report_button.click()
+    window.fraud_page.report_button.click()
     assert push_server.wait(poll)["status"] == "fraud"
     qtbot.waitUntil(lambda: window.result_text_shown == "Reported", timeout=WAIT_MS)
     # The site now refuses to push to this user until it unblocks them.
@@ -221,9 +221,11 @@ def test_a_prompt_runs_out_by_its_own_countdown(
     _, manager = connected_app(qtbot, vault, push_server, make_controller, now=device_clock)
     push_server.challenge(ALICE, ttl=30)
     window = prompt_window(qtbot, manager)
-    assert window.time_left.text() in ("0:30 left", "0:29 left")
+    assert window.countdown.time_left.text() in ("0:30 left", "0:29 left")
     device_clock.advance(20)
-    qtbot.waitUntil(lambda: window.time_left.text() in ("0:10 left", "0:09 left"), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: window.countdown.time_left.text() in ("0:10 left", "0:09 left"), timeout=WAIT_MS
+    )
     # The device's own clock says time is up, even before the server says so.
     device_clock.advance(11)
     qtbot.waitUntil(lambda: window.result_text_shown == "Expired", timeout=WAIT_MS)
@@ -240,18 +242,18 @@ def test_several_requests_queue_in_one_window(
     _, manager = connected_app(qtbot, vault, push_server, make_controller, users)
     created = [push_server.challenge(user) for user in users]
     window = prompt_window(qtbot, manager, 3)
-    assert window.position.text() == "1 of 3"
-    assert window.user.text() == ALICE
-    window.next_button.click()
-    assert window.position.text() == "2 of 3"
-    assert window.user.text() == "bob@example.com"
+    assert window.queue.position.text() == "1 of 3"
+    assert window.request.user.text() == ALICE
+    window.queue.next_button.click()
+    assert window.queue.position.text() == "2 of 3"
+    assert window.request.user.text() == "bob@example.com"
     poll = push_server.long_poll(created[1]["id"])
-    window.deny_button.click()
+    window.answer_page.deny_button.click()
     assert push_server.wait(poll)["status"] == "denied"
     qtbot.waitUntil(lambda: window.result_text_shown == "Denied", timeout=WAIT_MS)
     # After the outcome, the next waiting request takes its place.
-    qtbot.waitUntil(lambda: window.position.text() == "1 of 2", timeout=WAIT_MS)
-    assert window.user.text() == ALICE
+    qtbot.waitUntil(lambda: window.queue.position.text() == "1 of 2", timeout=WAIT_MS)
+    assert window.request.user.text() == ALICE
     assert window.isVisible()
     assert [p.challenge.user for p in manager.prompts] == [ALICE, "carol@example.com"]
 
@@ -269,19 +271,19 @@ def test_while_locked_requests_arrive_and_approving_asks_for_the_password(
     created = push_server.challenge(ALICE, context=CONTEXT)
     window = prompt_window(qtbot, manager)
     assert CONTEXT["location"] in labels(window)
-    qtbot.keyClicks(window.number, created["number"])
-    window.approve_button.click()
+    qtbot.keyClicks(window.answer_page.number, created["number"])
+    window.answer_page.approve_button.click()
     # Locked: the password comes first, and nothing was sent yet.
-    assert window.password.isVisible()
+    assert window.unlock_page.password.isVisible()
     assert manager.prompts[0].sent is None
-    window.password.setText("not the password")
-    window.unlock_button.click()
-    qtbot.waitUntil(window.unlock_error.isVisible, timeout=WAIT_MS)
-    assert "Wrong password" in window.unlock_error.text()
+    window.unlock_page.password.setText("not the password")
+    window.unlock_page.unlock_button.click()
+    qtbot.waitUntil(window.unlock_page.unlock_error.isVisible, timeout=WAIT_MS)
+    assert "Wrong password" in window.unlock_page.unlock_error.text()
     assert controller.is_locked
     poll = push_server.long_poll(created["id"])
-    window.password.setText(PASSWORD)
-    window.unlock_button.click()
+    window.unlock_page.password.setText(PASSWORD)
+    window.unlock_page.unlock_button.click()
     assert push_server.wait(poll)["status"] == "approved"
     assert not controller.is_locked
     assert controller.main_window is not None
@@ -299,7 +301,7 @@ def test_denying_while_locked_needs_no_password(
     created = push_server.challenge(ALICE)
     window = prompt_window(qtbot, manager)
     poll = push_server.long_poll(created["id"])
-    window.deny_button.click()
+    window.answer_page.deny_button.click()
     assert push_server.wait(poll)["status"] == "denied"
     assert controller.is_locked
 
@@ -315,7 +317,7 @@ def test_the_history_is_kept_in_the_vault_without_secrets(
     created = push_server.challenge(ALICE, context=CONTEXT)
     window = prompt_window(qtbot, manager)
     poll = push_server.long_poll(created["id"])
-    window.deny_button.click()
+    window.answer_page.deny_button.click()
     push_server.wait(poll)
     qtbot.waitUntil(lambda: manager.history.entries[-1].outcome == "denied", timeout=WAIT_MS)
     controller.lock()
@@ -343,3 +345,45 @@ def test_the_history_is_kept_in_the_vault_without_secrets(
     assert row.text(3) == "Denied"
     dialog.close()
     assert main.isVisible()
+
+
+DUO_CONTEXT = {
+    "ip": "198.51.100.23",
+    DETAILS_FIELD: "user: Alice Smith · app: Nextcloud · from: auth.example.org",
+}
+
+
+def test_a_duo_request_shows_its_details_and_is_approved_without_a_number(
+    qtbot: QtBot,
+    vault: Vault,
+    push_server: PushServerThread,
+    make_controller: Callable[..., Controller],
+) -> None:
+    controller, manager = connected_app(qtbot, vault, push_server, make_controller)
+    created = push_server.duo_challenge(ALICE, action="Login request", context=DUO_CONTEXT)
+    assert "number" not in created  # Duo's API has nowhere to show one
+    window = prompt_window(qtbot, manager)
+
+    shown = labels(window)
+    for text in (SITE, ALICE, "Login request", "Details", *DUO_CONTEXT.values()):
+        assert text in shown
+    # Nothing to type: the prompt says so, and Approve works at once.
+    assert not window.answer_page.number.isVisible()
+    assert "no number to type" in window.answer_page.no_number_hint.text()
+    assert window.answer_page.no_number_hint.isVisible()
+    assert window.answer_page.approve_button.isEnabled()
+    poll = push_server.long_poll(created["id"])
+    window.answer_page.approve_button.click()
+    assert push_server.wait(poll)["status"] == "approved"
+    qtbot.waitUntil(lambda: window.result_text_shown == "Approved", timeout=WAIT_MS)
+
+    # The history keeps the details, in this run and (saved in the vault) in the next.
+    controller.quit()
+    again = push_controller(make_controller)
+    unlock(qtbot, again)
+    assert again.push is not None
+    dialog = again.push.open_history()
+    assert dialog is not None
+    row = dialog.tree.topLevelItem(0)
+    assert row.text(2) == f"Login request · {DUO_CONTEXT['ip']} · {DUO_CONTEXT[DETAILS_FIELD]}"
+    assert row.text(3) == "Approved"

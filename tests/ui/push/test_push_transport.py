@@ -17,6 +17,7 @@ from app.push.canonical import new_private_key, private_key_bytes, public_key_by
 from app.push.enrollment import PushEnrollment
 from app.ui.push.status_dialog import describe_status
 from app.ui.push.transport import ConnectionState, PushConnection, TransportOptions
+from app.ui.settings.settings_dialog import SettingsDialog
 from app.ui.shell.controller import Controller
 from app.vault.store import Vault
 from tests.ui.conftest import WAIT_MS, unlock
@@ -170,7 +171,8 @@ def test_the_push_servers_clock_shows_the_drift(
     qtbot.waitUntil(main.drift_banner.isVisible, timeout=WAIT_MS)
     assert "+90" in main.drift_banner.text() or "+89" in main.drift_banner.text()
     main.settings_action.trigger()
-    dialog = main.settings_dialog
+    dialog = main.dialogs.current("settings", SettingsDialog)
+    assert dialog is not None
     assert "Measured against 127.0.0.1" in dialog.time_result.text()
     assert dialog.apply_button.isVisibleTo(dialog)
     dialog.apply_button.click()

@@ -37,9 +37,9 @@ def opens_with(path: Path, password: str) -> bool:
 
 
 def open_dialog(window: MainWindow) -> ChangePasswordDialog:
-    assert window.password_action in window.main_menu.actions()
-    window.password_action.trigger()
-    dialog: ChangePasswordDialog = window.change_password_dialog
+    assert window.window_actions["password"] in window.main_menu.actions()
+    window.window_actions["password"].trigger()
+    dialog: ChangePasswordDialog = window.dialogs.current("change-password")
     assert dialog.isVisible()
     return dialog
 
@@ -54,8 +54,8 @@ def change(qtbot: QtBot, window: MainWindow, new: str = NEW) -> OldBackupsDialog
     dialog = open_dialog(window)
     fill(dialog, PASSWORD, new)
     dialog.button.click()
-    qtbot.waitUntil(lambda: hasattr(window, "old_backups_dialog"), timeout=WAIT_MS)
-    old: OldBackupsDialog = window.old_backups_dialog
+    qtbot.waitUntil(lambda: window.dialogs.current("old-backups") is not None, timeout=WAIT_MS)
+    old: OldBackupsDialog = window.dialogs.current("old-backups")
     assert old.isVisible()
     return old
 
@@ -112,7 +112,7 @@ def test_change_then_re_encrypt_the_old_backups(qtbot: QtBot, main_window: MainW
         assert not opens_with(backup.path, PASSWORD)
     assert "re-encrypted with the new password" in main_window.toast.text
     assert [a.issuer for a in main_window.vault.content.accounts] == [a.issuer for a in SAMPLE]
-    main_window.add_accounts([Account(secret=b"0123456789", issuer="After")])
+    main_window.editor.add_accounts([Account(secret=b"0123456789", issuer="After")])
     assert "After" in [a.issuer for a in Vault.open(path, NEW).content.accounts]
 
 
@@ -198,22 +198,22 @@ def test_an_older_vault_put_back_is_shown_after_unlock(
     shutil.copy(vault.path, older)
     controller = make_controller(revision_log=log)
     window = unlock(qtbot, controller)
-    assert controller.rollback_notice is None
-    window._delete(window.vault.content.accounts[0].uuid)
+    assert controller.main_window.dialogs.current("rollback") is None
+    window.editor.delete(window.vault.content.accounts[0].uuid)
     controller.lock()
 
     shutil.copy(older, vault.path)  # the deleted account is back
     window = unlock(qtbot, controller)
 
-    notice = controller.rollback_notice
+    notice = controller.main_window.dialogs.current("rollback")
     assert isinstance(notice, RollbackNotice)
     assert notice.isVisible()
     assert notice.icon() == QMessageBox.Icon.Warning
     assert "older than a version Keyfob has seen" in notice.text()
     assert "deleted since may be back" in notice.informativeText()
     notice.backups_button.click()
-    qtbot.waitUntil(lambda: hasattr(window, "backups_dialog"), timeout=WAIT_MS)
-    assert window.backups_dialog.isVisible()
+    qtbot.waitUntil(lambda: window.dialogs.current("backups") is not None, timeout=WAIT_MS)
+    assert window.dialogs.current("backups").isVisible()
 
 
 def test_no_notice_after_a_restore_made_on_purpose(
@@ -221,9 +221,9 @@ def test_no_notice_after_a_restore_made_on_purpose(
 ) -> None:
     controller = make_controller(revision_log=log)
     window = unlock(qtbot, controller)
-    window._delete(window.vault.content.accounts[0].uuid)
-    window._delete(window.vault.content.accounts[0].uuid)
-    dialog = window.open_backups()
+    window.editor.delete(window.vault.content.accounts[0].uuid)
+    window.editor.delete(window.vault.content.accounts[0].uuid)
+    dialog = window.transfer_flows.open_backups()
     dialog.password.setText(PASSWORD)
     dialog.show_button.click()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
@@ -236,4 +236,4 @@ def test_no_notice_after_a_restore_made_on_purpose(
 
     unlock(qtbot, controller)
 
-    assert controller.rollback_notice is None
+    assert controller.main_window.dialogs.current("rollback") is None

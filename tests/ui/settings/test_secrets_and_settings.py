@@ -28,7 +28,7 @@ from tests.ui.conftest import PASSWORD, WAIT_MS, unlock
 
 
 def confirm(qtbot: QtBot, window: MainWindow, password: str) -> None:
-    dialog = window.password_dialog
+    dialog = window.dialogs.current("password")
     dialog.password.setText(password)
     dialog.check()
     qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
@@ -39,12 +39,12 @@ def test_show_qr_needs_the_password_and_the_code_scans_back(
 ) -> None:
     account = main_window.selected_account()
     assert account is not None
-    main_window.show_qr_action.trigger()
+    main_window.window_actions["show_qr"].trigger()
     confirm(qtbot, main_window, "wrong")
-    assert "Wrong password" in main_window.password_dialog.error.text()
-    assert not hasattr(main_window, "secret_dialog")
+    assert "Wrong password" in main_window.dialogs.current("password").error.text()
+    assert not main_window.dialogs.was_opened("secret")
     confirm(qtbot, main_window, PASSWORD)
-    dialog: SecretDialog = main_window.secret_dialog
+    dialog: SecretDialog = main_window.dialogs.current("secret")
     assert dialog.isVisible()
     assert dialog.qr is not None
     dialog.qr.resize(QSize(300, 300))
@@ -57,9 +57,9 @@ def test_show_qr_needs_the_password_and_the_code_scans_back(
 def test_reveal_secret_shows_the_key_grouped(qtbot: QtBot, main_window: MainWindow) -> None:
     account = main_window.selected_account()
     assert account is not None
-    main_window.reveal_action.trigger()
+    main_window.window_actions["reveal"].trigger()
     confirm(qtbot, main_window, PASSWORD)
-    dialog: SecretDialog = main_window.secret_dialog
+    dialog: SecretDialog = main_window.dialogs.current("secret")
     assert dialog.secret.isVisible()
     assert dialog.secret.text().replace(" ", "") == encode_base32(account.secret)
 
@@ -69,14 +69,14 @@ def test_hidden_codes_show_after_a_click(qtbot: QtBot, main_window: MainWindow) 
     main_window.view.viewport().update()
     visible = main_window.view.grab().toImage()
     main_window.settings.hide_codes = True
-    assert main_window.display.hide_codes
+    assert main_window.codes.display.hide_codes
     hidden = main_window.view.grab().toImage()
     assert hidden != visible
     account = main_window.selected_account()
     assert account is not None
-    assert not main_window.is_revealed(account.uuid)
-    main_window.copy_selected()
-    assert main_window.is_revealed(account.uuid)
+    assert not main_window.codes.is_revealed(account.uuid)
+    main_window.codes.copy_selected()
+    assert main_window.codes.is_revealed(account.uuid)
 
 
 def test_settings_are_kept_and_clamped(settings: Settings, private_settings: object) -> None:
@@ -102,15 +102,15 @@ def test_default_settings_follow_the_brief(settings: Settings) -> None:
 
 
 def test_settings_dialog_changes_apply_at_once(qtbot: QtBot, main_window: MainWindow) -> None:
-    main_window.open_settings()
-    dialog: SettingsDialog = main_window.settings_dialog
+    main_window.settings_flows.open_settings()
+    dialog: SettingsDialog = main_window.dialogs.current("settings")
     dialog.clipboard.setValue(45)
     dialog.hide_codes.setChecked(True)
     dialog.next_code.setValue(0)
     dialog.offset.setValue(-20)
     assert main_window.settings.clipboard_clear_seconds == 45
-    assert main_window.display.hide_codes
-    assert main_window.display.next_code_seconds == 0
+    assert main_window.codes.display.hide_codes
+    assert main_window.codes.display.next_code_seconds == 0
     assert main_window.clock.offset == -20
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     app = QApplication.instance()
@@ -150,8 +150,8 @@ def skewed_server() -> Iterator[str]:
 def test_clock_check_warns_past_15_s_and_applies_the_correction(
     qtbot: QtBot, main_window: MainWindow, skewed_server: str
 ) -> None:
-    main_window.open_settings()
-    dialog: SettingsDialog = main_window.settings_dialog
+    main_window.settings_flows.open_settings()
+    dialog: SettingsDialog = main_window.dialogs.current("settings")
     dialog.check_url.setText(skewed_server)
     with qtbot.waitSignal(dialog.drift_measured, timeout=WAIT_MS):
         dialog.check_button.click()
@@ -180,8 +180,8 @@ def test_a_configured_clock_check_runs_at_unlock(
 
 
 def test_clock_check_refuses_a_non_web_address(qtbot: QtBot, main_window: MainWindow) -> None:
-    main_window.open_settings()
-    dialog: SettingsDialog = main_window.settings_dialog
+    main_window.settings_flows.open_settings()
+    dialog: SettingsDialog = main_window.dialogs.current("settings")
     dialog.check_url.setText("ftp://example.com")
     dialog.check_button.click()
     qtbot.waitUntil(lambda: "https://" in dialog.time_result.text(), timeout=WAIT_MS)

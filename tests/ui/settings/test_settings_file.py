@@ -48,8 +48,8 @@ def keyfob_code(vault: Vault, query: str, tmp_path: Path) -> dict[str, object]:
 def test_the_correction_set_in_settings_is_the_one_keyfob_code_applies(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path
 ) -> None:
-    main_window.open_settings()
-    dialog: SettingsDialog = main_window.settings_dialog
+    main_window.settings_flows.open_settings()
+    dialog: SettingsDialog = main_window.dialogs.current("settings")
     dialog.offset.setValue(-7200)
     assert Preferences.default().time_offset == -7200.0  # written at once, Qt-free
 
@@ -59,7 +59,8 @@ def test_the_correction_set_in_settings_is_the_one_keyfob_code_applies(
     end = time.time()
     corrected = {code_at(github, t - 7200).text for t in (start, end)}
     assert shown["code"] in corrected
-    assert main_window.code_of(github) in corrected | {code_at(github, time.time() - 7200).text}
+    shown_now = main_window.codes.code_of(github)
+    assert shown_now in corrected | {code_at(github, time.time() - 7200).text}
     assert start - 7200 < float(str(shown["valid_until"])) <= end - 7200 + 30
 
 

@@ -22,7 +22,7 @@ def test_ctrl_l_locks_and_forgets_the_accounts(
     main = unlock(qtbot, controller)
     opened_vault = main.vault
     main.settings.clipboard_clear_seconds = 0
-    main.copy_selected()
+    main.codes.copy_selected()
     assert QGuiApplication.clipboard().text()
     qtbot.keyClick(main.view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert controller.is_locked
@@ -32,7 +32,7 @@ def test_ctrl_l_locks_and_forgets_the_accounts(
     assert controller.unlock_window.isVisible()
     assert not controller.unlock_window.creating
     assert main.model.rowCount() == 0
-    assert len(main.cache) == 0
+    assert len(main.codes.cache) == 0
     # Our code leaves the clipboard with the lock.
     assert QGuiApplication.clipboard().text() == ""
     again = unlock(qtbot, controller)
@@ -63,10 +63,10 @@ def test_auto_lock_setting_from_the_settings(
 ) -> None:
     controller = make_controller()
     unlock(qtbot, controller)
-    assert controller.idle is not None
-    assert controller.idle.active  # 5 minutes by default
+    assert controller.auto_lock.idle is not None
+    assert controller.auto_lock.idle.active  # 5 minutes by default
     controller.settings.auto_lock_minutes = 0
-    assert not controller.idle.active
+    assert not controller.auto_lock.idle.active
 
 
 def test_session_lock_locks_when_the_setting_says_so(
@@ -77,7 +77,7 @@ def test_session_lock_locks_when_the_setting_says_so(
     controller = make_controller()
     unlock(qtbot, controller)
     watcher = SessionWatcher()
-    watcher.session_locked.connect(controller._session_locked)
+    watcher.session_locked.connect(controller.auto_lock.session_locked)
     controller.settings.lock_on_session_lock = False
     watcher.screensaver(True)
     assert not controller.is_locked
@@ -154,7 +154,7 @@ def test_external_change_is_shown(qtbot: QtBot, main_window: MainWindow, vault: 
     )
     # And a change here after that keeps the other program's account.
     main_window.view.setCurrentIndex(main_window.model.index(0, 0))
-    main_window.toggle_selected_favourite()
+    main_window.editor.toggle_selected_favourite()
     assert "FromTheCli" in [
         a.issuer for a in Vault.open(vault.path, "correct horse battery staple").content.accounts
     ]
@@ -163,7 +163,7 @@ def test_external_change_is_shown(qtbot: QtBot, main_window: MainWindow, vault: 
 def test_changes_from_both_sides_are_kept(
     qtbot: QtBot, main_window: MainWindow, vault: Vault
 ) -> None:
-    main_window.add_accounts([account("FromTheApp", "carol", "MFRGGZDFMZTWQ2LK")])
+    main_window.editor.add_accounts([account("FromTheApp", "carol", "MFRGGZDFMZTWQ2LK")])
     vault.add_accounts([account("FromTheCli", "dave", "ORSXG5DJNZTWS5TF")])
     qtbot.waitUntil(
         lambda: "FromTheCli" in [a.issuer for a in main_window.model.accounts], timeout=WAIT_MS
@@ -181,13 +181,13 @@ def test_locking_while_a_password_check_runs_is_safe(
 
     controller = make_controller()
     main = unlock(qtbot, controller)
-    main.show_qr_action.trigger()
-    main.password_dialog.password.setText("correct horse battery staple")
-    main.password_dialog.check()
+    main.window_actions["show_qr"].trigger()
+    main.dialogs.current("password").password.setText("correct horse battery staple")
+    main.dialogs.current("password").check()
     controller.lock()
     qtbot.waitUntil(lambda: running_count() == 0, timeout=WAIT_MS)
     assert controller.is_locked
-    assert not hasattr(main, "secret_dialog")  # the answer came too late to show anything
+    assert not main.dialogs.was_opened("secret")  # the answer came too late to show anything
 
 
 def test_tray_menu_shows_an_ampersand_in_a_favourite_name(

@@ -466,7 +466,7 @@ def test_a_link_while_locked_waits_for_the_unlock(
     assert window.isVisible()
     assert not window.isMinimized()
     main = unlock(qtbot, controller)
-    dialog = main.add_dialog
+    dialog = main.adding.dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: bool(dialog.harvest.found), timeout=WAIT_MS)
     assert [f.account.issuer for f in dialog.harvest.found] == ["Linked"]
@@ -482,7 +482,7 @@ def test_a_link_while_open_goes_to_the_add_window_and_raises_the_main_window(
     controller.open_links([LINK])
     assert not main.isMinimized()
     assert main.isMaximized()  # unminimised as it was, not made "normal"
-    dialog = main.add_dialog
+    dialog = main.adding.dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: bool(dialog.harvest.found), timeout=WAIT_MS)
 
@@ -499,11 +499,11 @@ def test_an_enrollment_link_goes_to_the_hook_else_a_note_says_it_is_not_supporte
     controller.enrollment_link_received.connect(got.append)
     controller.open_links([ENROLL])
     assert got == [ENROLL]
-    assert controller.enrollment_notice is None
+    assert controller.links.enrollment_notice is None
 
     controller.enrollment_link_received.disconnect()
     controller.open_links([ENROLL])
-    box = controller.enrollment_notice
+    box = controller.links.enrollment_notice
     assert box is not None
     assert box.isVisible()
     assert box.parent() is main
@@ -547,7 +547,7 @@ def test_macos_open_events_bring_links(
     finally:
         app.removeEventFilter(events)
     main = unlock(qtbot, controller)
-    dialog = main.add_dialog
+    dialog = main.adding.dialog
     assert dialog is not None
     qtbot.waitUntil(lambda: bool(dialog.harvest.found), timeout=WAIT_MS)
     assert [f.account.issuer for f in dialog.harvest.found] == ["Linked"]

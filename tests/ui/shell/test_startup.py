@@ -105,7 +105,7 @@ def test_an_otpauth_link_on_the_command_line_is_offered_after_unlock(
     link = "otpauth://totp/Linked:bob?secret=GEZDGNBVGY3TQOJQ&issuer=Linked"
     controller = make_controller(uris=[link])
     main = unlock(qtbot, controller)
-    dialog = main.add_dialog
+    dialog = main.adding.dialog
     assert dialog is not None
     assert [f.account.issuer for f in dialog.harvest.found] == ["Linked"]
 

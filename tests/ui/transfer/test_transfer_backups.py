@@ -26,7 +26,7 @@ SLACK = Account(secret=decode_base32("ONSWG4TFOQYTEMZU"), issuer="Slack", name="
 
 def delete_issuer(window: MainWindow, issuer: str) -> None:
     uuid = next(a.uuid for a in window.vault.content.accounts if a.issuer == issuer)
-    window._delete(uuid)
+    window.editor.delete(uuid)
     assert issuer not in [a.issuer for a in window.vault.content.accounts]
 
 
@@ -52,8 +52,8 @@ def test_backups_are_listed_counted_and_one_restores_a_removed_account(
     qtbot: QtBot, main_window: MainWindow
 ) -> None:
     delete_issuer(main_window, "Dropbox")
-    main_window.backups_action.trigger()
-    dialog: BackupsDialog = main_window.backups_dialog
+    main_window.window_actions["backups"].trigger()
+    dialog: BackupsDialog = main_window.dialogs.current("backups")
     assert dialog.isVisible()
     backups = list_backups(main_window.vault.path)
     assert dialog.table.topLevelItemCount() == len(backups) >= 2
@@ -99,8 +99,8 @@ def test_a_backup_from_before_a_password_change_asks_for_that_password(
 ) -> None:
     delete_issuer(main_window, "Dropbox")
     main_window.vault.change_password("the new password", kdf=KdfParams.for_tests())
-    main_window.backups_action.trigger()
-    dialog: BackupsDialog = main_window.backups_dialog
+    main_window.window_actions["backups"].trigger()
+    dialog: BackupsDialog = main_window.dialogs.current("backups")
     show_counts(qtbot, dialog, "the new password")  # right, though it opens no backup
     assert not dialog.error.isVisible()
     assert set(column(dialog, 1)) == {"other password"}
@@ -131,7 +131,7 @@ def test_a_backup_from_before_a_password_change_asks_for_that_password(
 def test_no_backups_yet_says_so(qtbot: QtBot, vault_path: Path, main_window: MainWindow) -> None:
     for info in list_backups(vault_path):
         info.path.unlink()
-    dialog = main_window.open_backups()
+    dialog = main_window.transfer_flows.open_backups()
     assert not dialog.table.isVisible()
     assert dialog.empty_label.isVisible()
     assert "No backups yet" in dialog.empty_label.text()
@@ -156,7 +156,7 @@ def test_the_extra_folder_gets_a_copy_after_each_change(
     wait_copied(qtbot, backup, 1)  # the vault as it is, as soon as the folder is chosen
     assert [p.read_bytes() for p in copies(folder)] == [main_window.vault.path.read_bytes()]
 
-    main_window.add_accounts([SLACK])
+    main_window.editor.add_accounts([SLACK])
     wait_copied(qtbot, backup, 2)
     newest = backup.last_copy
     assert newest is not None
@@ -188,8 +188,8 @@ def test_a_missing_folder_is_a_visible_error_and_back_up_now_retries(
     assert not folder.exists()  # never created where a drive should be
 
     folder.mkdir()
-    window.open_settings()
-    box = window.settings_dialog.backup_box
+    window.settings_flows.open_settings()
+    box = window.dialogs.current("settings").backup_box
     assert box.folder.text() == str(folder)
     assert "is not there" in box.status.text()
     box.now_button.click()
@@ -199,6 +199,6 @@ def test_a_missing_folder_is_a_visible_error_and_back_up_now_retries(
     assert "Last copy" in box.status.text()
     box.off_button.click()
     assert controller.settings.extra_backup_folder == ""
-    window.add_accounts([SLACK])
+    window.editor.add_accounts([SLACK])
     assert not backup.busy  # turned off: no copy started
     assert len(copies(folder)) == 1

@@ -184,8 +184,8 @@ def test_the_vault_file_itself_is_refused(
 def test_export_from_the_menu_uses_every_format(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path
 ) -> None:
-    main_window.export_action.trigger()
-    dialog: ExportDialog = main_window.export_dialog
+    main_window.window_actions["export"].trigger()
+    dialog: ExportDialog = main_window.dialogs.current("export")
     assert dialog.isVisible()
     names = [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())]
     assert names == ["keyfob", "aegis", "aegis-plain", "otpauth", "googleauth", "html"]
@@ -198,3 +198,25 @@ def test_export_from_the_menu_uses_every_format(
     assert len(target.read_text().splitlines()) == 5
     for child in dialog.findChildren(QWidget):
         assert PASSWORD not in getattr(child, "text", lambda: "")()
+
+
+def test_an_existing_file_is_replaced_only_once_confirmed(
+    qtbot: QtBot, main_window: MainWindow, tmp_path: Path
+) -> None:
+    target = tmp_path / "links.txt"
+    target.write_text("kept\n")
+    dialog = open_dialog(main_window, tmp_path)
+    dialog.choose_format("otpauth")
+    dialog.destination.setText(str(target))
+    dialog.acknowledge.setChecked(True)
+    dialog.export()
+    box = dialog.replace_box
+    assert box.text() == "links.txt already exists. Replace it with the export?"
+    next(b for b in box.buttons() if b.text() == "Cancel").click()
+    assert dialog.gate is None  # no password asked: nothing is written
+    assert target.read_text() == "kept\n"
+
+    dialog.export()
+    next(b for b in dialog.replace_box.buttons() if b.text() == "Replace").click()
+    confirm_vault_password(qtbot, dialog)
+    assert len(target.read_text().splitlines()) == 5

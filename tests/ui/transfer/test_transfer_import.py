@@ -82,8 +82,8 @@ def uri_list(tmp_path: Path) -> Path:
 def test_preview_marks_new_duplicate_and_unusable_and_imports_only_the_checked(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path
 ) -> None:
-    main_window.import_action.trigger()
-    wizard = main_window.import_wizard
+    main_window.window_actions["import"].trigger()
+    wizard = main_window.dialogs.current("import")
     assert wizard.isVisible()
     wizard.take_files([uri_list(tmp_path)])
     wait_idle(qtbot, wizard)
@@ -134,7 +134,7 @@ def test_encrypted_aegis_file_wrong_then_right_password(
     path = tmp_path / "aegis-backup.json"
     AegisExporter(encrypted=True, scrypt_n=2**10).write([SLACK, NOTION], path, FILE_PASSWORD)
     before = digest(main_window.vault.path)
-    wizard = main_window.open_import([path])
+    wizard = main_window.transfer_flows.open_import([path])
     wait_idle(qtbot, wizard)
     assert wizard.format_label.text() == "Aegis Authenticator (encrypted)"
     assert wizard.password.isVisible()
@@ -170,7 +170,7 @@ def test_cancel_after_the_preview_writes_nothing(
     KeyfobExporter(kdf=KdfParams.for_tests()).write([SLACK, TWITCH], path, FILE_PASSWORD)
     before = digest(main_window.vault.path)
     backups = len(list_backups(main_window.vault.path))
-    wizard = main_window.open_import([path])
+    wizard = main_window.transfer_flows.open_import([path])
     wait_idle(qtbot, wizard)
     assert wizard.format_label.text() == "Keyfob vault or export (encrypted)"
     wizard.password.setText(FILE_PASSWORD)
@@ -189,7 +189,7 @@ def test_a_file_keyfob_cannot_read_says_so(
 ) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("shopping: milk, eggs\n", encoding="utf-8")
-    wizard = main_window.open_import([path])
+    wizard = main_window.transfer_flows.open_import([path])
     wait_idle(qtbot, wizard)
     assert wizard.drop_area.isVisible()
     assert "Nothing was imported" in wizard.status.text()
@@ -207,7 +207,7 @@ def test_google_authenticator_qr_images_are_read_together(
     images = sorted(p for p in report.files if p.suffix == ".png")
     assert len(images) == 2
 
-    wizard = main_window.open_import(images[:1])  # only the first of two
+    wizard = main_window.transfer_flows.open_import(images[:1])  # only the first of two
     wait_idle(qtbot, wizard)
     assert "10 new accounts" in wizard.summary.text()
     missing = [item for item in items(wizard) if item.text().startswith("Missing")]
@@ -233,8 +233,8 @@ def test_dropping_an_export_on_the_main_window_opens_the_wizard(
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     event = drop(main_window, mime)
     assert event.isAccepted()
-    wizard = main_window.import_wizard
-    assert main_window.add_dialog is None
+    wizard = main_window.dialogs.current("import")
+    assert main_window.adding.dialog is None
     wait_idle(qtbot, wizard)
     assert wizard.isVisible()
     assert "Aegis Authenticator" in wizard.source_label.text()
@@ -244,7 +244,7 @@ def test_dropping_an_export_on_the_main_window_opens_the_wizard(
 def test_dropping_a_file_on_the_wizard_reads_it(
     qtbot: QtBot, main_window: MainWindow, tmp_path: Path
 ) -> None:
-    wizard = main_window.open_import()
+    wizard = main_window.transfer_flows.open_import()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(uri_list(tmp_path)))])
     drop(wizard, mime)

@@ -43,17 +43,17 @@ def painted_texts(dialog: PhoneTransferDialog) -> list[str]:
 def open_transfer(qtbot: QtBot, make_controller: Callable[..., Controller]) -> PhoneTransferDialog:
     controller = make_controller()
     window = unlock(qtbot, controller)
-    window.phone_action.trigger()
-    gate = window.password_gate
+    window.window_actions["phone"].trigger()
+    gate = window.dialogs.current("phone-password")
     gate.password.setText("wrong password")
     gate.check()
     qtbot.waitUntil(lambda: not gate.busy, timeout=WAIT_MS)
     assert "Wrong password" in gate.error.text()
-    assert not hasattr(window, "phone_dialog")
+    assert not window.dialogs.was_opened("phone")
     gate.password.setText(PASSWORD)
     gate.check()
-    qtbot.waitUntil(lambda: hasattr(window, "phone_dialog"), timeout=WAIT_MS)
-    dialog: PhoneTransferDialog = window.phone_dialog
+    qtbot.waitUntil(lambda: window.dialogs.current("phone") is not None, timeout=WAIT_MS)
+    dialog: PhoneTransferDialog = window.dialogs.current("phone")
     dialog.resize(560, 820)
     qtbot.waitExposed(dialog)
     return dialog
