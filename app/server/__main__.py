@@ -15,14 +15,14 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from app.core.errors import KeyfobError
-from app.server.client_address import TrustedProxies, TrustedProxyError, parse_trusted_proxy
+from app.server.client_address import TrustedProxies, parse_trusted_proxy
 from app.server.config import DEFAULT_HOST, DEFAULT_PORT, ServerConfig
 
 if TYPE_CHECKING:
@@ -54,22 +54,23 @@ def _public_url(text: str) -> str:
     return text.rstrip("/")
 
 
-def _trusted_proxy(text: str) -> str:
+def _checked(text: str, parse: Callable[[str], object]) -> str:
+    """`text` as given, once `parse` accepts it; its error becomes argparse's usage error."""
     try:
-        parse_trusted_proxy(text)
-    except TrustedProxyError as exc:
+        parse(text)
+    except KeyfobError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
     return text
+
+
+def _trusted_proxy(text: str) -> str:
+    return _checked(text, parse_trusted_proxy)
 
 
 def _database(text: str) -> str:
-    from app.server.database import DatabaseUrlError, parse_database_url
+    from app.server.database import parse_database_url
 
-    try:
-        parse_database_url(text)
-    except DatabaseUrlError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-    return text
+    return _checked(text, parse_database_url)
 
 
 def _listen_address(text: str) -> tuple[str, int]:
@@ -147,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: server-key.pem in the data folder; made there on first start)",
     )
     run.add_argument(
+        "--duo-key",
+        metavar="FILE",
+        type=Path,
+        help="the key sealing Duo integrations' secret keys, the same file on every node "
+        "(default: duo-key in the data folder; see DUO.md)",
+    )
+    run.add_argument(
         "--metrics-listen",
         metavar="HOST:PORT",
         type=_listen_address,
@@ -177,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument(
         "key", metavar="KEY_ID", help="the id `apikey list` shows (or the key itself)"
     )
+    from app.server.duo.cli import add_commands as add_duo_commands
+
+    add_duo_commands(commands, data, _Parser, _rp_name, _public_url)
     commands.add_parser(
         "migrate",
         parents=[data],
@@ -247,6 +258,7 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
         manage_gc=True,
         database=args.database,
         server_key=args.server_key,
+        duo_key=args.duo_key,
         metrics_listen=args.metrics_listen,
     )
     with contextlib.suppress(KeyboardInterrupt):
@@ -326,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, data_dir)
         if args.command == "migrate":
             return asyncio.run(_migrate(args, data_dir))
+        if args.command == "duo":
+            from app.server.duo.cli import run as run_duo
+
+            return asyncio.run(run_duo(args, data_dir))
         return asyncio.run(_apikey(args, data_dir))
     except (KeyfobError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

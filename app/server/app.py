@@ -22,6 +22,8 @@ from app.server.clock import Clock, SystemClock
 from app.server.config import WS_PATH, ServerConfig
 from app.server.connection_gate import ConnectionGate, GatedSite, descriptor_ceiling
 from app.server.database import Database, default_database, open_store, parse_database_url
+from app.server.duo.api import DuoApi
+from app.server.duo.credentials import DUO_KEY_FILE
 from app.server.errors import ServerError
 from app.server.gc_policy import GcPolicy
 from app.server.http_api import HttpApi, error_middleware
@@ -97,6 +99,7 @@ class PushServer:
         self._gc_task: asyncio.Task[None] | None = None
         self._sockets: DeviceSockets | None = None
         self._service: PushService | None = None
+        self.duo: DuoApi | None = None  # Duo's Auth API (app/server/duo), while running
         self._notifier: Notifier | None = None
         self._metrics_runner: web.AppRunner | None = None
         self.gate: ConnectionGate | None = None
@@ -181,6 +184,14 @@ class PushServer:
             node_id=self.node_id,
         )
 
+    async def _open_duo(self, service: PushService, database: Database) -> DuoApi:
+        key_file = self.config.duo_key or self.config.data_dir / DUO_KEY_FILE
+        try:
+            return await DuoApi.open(service, database, key_file, self.config.limits)
+        except BaseException:
+            await self.stop()
+            raise
+
     async def _serve_metrics(self) -> None:
         if self.config.metrics_listen is None:
             return
@@ -198,6 +209,7 @@ class PushServer:
         tls = _tls_context(config)
         database, store, server_key = await self._open_state()
         service = self._service = self._new_service(store, server_key)
+        duo = self.duo = await self._open_duo(service, database)
         sockets = DeviceSockets(service, config.limits, self.stats)
         self._sockets = sockets
         app = web.Application(
@@ -209,6 +221,7 @@ class PushServer:
         app[TRUSTED_PROXIES] = config.trusted_proxies
         app.on_response_prepare.append(_drop_server_header)
         HttpApi(service, config).add_routes(app)
+        duo.add_routes(app)
         app.router.add_get(WS_PATH, sockets.handle)
 
         async def on_shutdown(_: web.Application) -> None:
@@ -286,6 +299,9 @@ class PushServer:
         if self._metrics_runner is not None:
             await self._metrics_runner.cleanup()
             self._metrics_runner = None
+        if self.duo is not None:
+            await self.duo.close()
+            self.duo = None
         if self._notifier is not None:
             await self._notifier.close()
             self._notifier = None

@@ -70,5 +70,8 @@ class ServerConfig:
     database: str | None = None
     # The signing key every device pins (--server-key); None is server-key.pem in data_dir.
     server_key: Path | None = None
+    # The key that seals Duo integrations' secret keys (--duo-key), the same file on every
+    # node; None is duo-key in data_dir.
+    duo_key: Path | None = None
     # Serve Prometheus metrics at http://HOST:PORT/metrics (--metrics-listen); off if None.
     metrics_listen: tuple[str, int] | None = None

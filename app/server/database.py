@@ -39,7 +39,7 @@ class Database:
         """For logs and messages: never the password."""
         if self.kind == "sqlite":
             return f"SQLite {self.path}"
-        from app.server.postgres_store import redacted
+        from app.server.postgres_connection import redacted
 
         assert self.url is not None
         return f"PostgreSQL {redacted(self.url)}"
@@ -114,7 +114,7 @@ async def migrate(database: Database) -> tuple[list[Migration], int]:
             return store.migrated, await store.schema_version()
         finally:
             await store.close()
-    from app.server.postgres_store import migrate_only
+    from app.server.postgres_connection import migrate_only
 
     assert database.url is not None
     return await migrate_only(database.url)

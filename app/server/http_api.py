@@ -17,7 +17,6 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Middleware
 
-from app.push.messages import ID_PATTERN
 from app.server.config import ServerConfig
 from app.server.errors import (
     AlreadyFinal,
@@ -41,12 +40,11 @@ from app.server.errors import (
 )
 from app.server.openapi import openapi_document
 from app.server.ratelimit import FailureCounts
-from app.server.request_context import public_base_url, request_limit_key
+from app.server.request_context import path_id, public_base_url, request_limit_key
 from app.server.service import PushService
 from app.server.stats import ServerStats
 from app.server.validation import (
     check_user,
-    no_such,
     parse_challenge_request,
     parse_enrollment_request,
     parse_registration,
@@ -199,13 +197,6 @@ class HttpApi:
         return read_json_body(request.headers.get("Content-Type"), body, allow_empty=allow_empty)
 
     @staticmethod
-    def _id(request: web.Request, what: str) -> str:
-        value = request.match_info["id"]
-        if ID_PATTERN.fullmatch(value) is None:
-            raise no_such(what)
-        return value
-
-    @staticmethod
     def _user(request: web.Request) -> str:
         return check_user(request.match_info["user"], "The user in the path")
 
@@ -219,7 +210,7 @@ class HttpApi:
 
     async def get_enrollment(self, request: web.Request) -> web.Response:
         rp = await self._rp(request)
-        result = await self.service.enrollment_status(rp, self._id(request, "enrollment"))
+        result = await self.service.enrollment_status(rp, path_id(request, "enrollment"))
         return web.json_response(result)
 
     async def create_challenge(self, request: web.Request) -> web.Response:
@@ -230,12 +221,12 @@ class HttpApi:
     async def get_challenge(self, request: web.Request) -> web.Response:
         rp = await self._rp(request)
         wait = parse_wait(request.query.getall("wait", []))
-        challenge_id = self._id(request, "challenge")
+        challenge_id = path_id(request, "challenge")
         return web.json_response(await self.service.challenge_status(rp, challenge_id, wait))
 
     async def cancel_challenge(self, request: web.Request) -> web.Response:
         rp = await self._rp(request)
-        challenge_id = self._id(request, "challenge")
+        challenge_id = path_id(request, "challenge")
         return web.json_response(await self.service.cancel_challenge(rp, challenge_id))
 
     async def list_devices(self, request: web.Request) -> web.Response:
@@ -244,7 +235,7 @@ class HttpApi:
 
     async def revoke_device(self, request: web.Request) -> web.Response:
         rp = await self._rp(request)
-        return web.json_response(await self.service.revoke_device(rp, self._id(request, "device")))
+        return web.json_response(await self.service.revoke_device(rp, path_id(request, "device")))
 
     async def unblock(self, request: web.Request) -> web.Response:
         rp = await self._rp(request)

@@ -50,23 +50,32 @@ def load_or_create_key_file(path: Path) -> Ed25519PrivateKey:
     if path.exists():
         return _load(path)
     key = new_private_key()
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(private_key_to_pem(key))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.link(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        create_private_file(path, private_key_to_pem(key))
     except FileExistsError:
         return _load(path)
     except OSError as exc:
         raise ServerError(f"cannot write the server key {path}: {exc.strerror}") from exc
     log.info("made a new server key in %s", path)
     return key
+
+
+def create_private_file(path: Path, data: bytes) -> None:
+    """Write `data` as a new file only this user can read (mode 0600), whole or not at all.
+
+    It is written to a private temporary file first and then linked into place, which fails
+    with FileExistsError if `path` exists: two processes making the same key file never read
+    each other's half-written one, and the second uses the first one's. OSError otherwise."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def load_key_file(path: Path) -> Ed25519PrivateKey:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from app.server.duo import schema as duo_schema
 from app.server.errors import ServerError
 
 # pg_advisory_lock key: "keyfob" in ASCII, so it does not collide with another program's.
@@ -120,6 +121,7 @@ CREATE UNIQUE INDEX one_pending_challenge_per_user
     ON challenges (rp, user_name) WHERE status = 'pending';
 """,
     ),
+    Migration(3, "Duo Auth API: integrations, users, enrollments, refusals", duo_schema.SQLITE),
 )
 
 # -- PostgreSQL --------------------------------------------------------------------------
@@ -200,4 +202,5 @@ CREATE TABLE users (
 );
 """,
     ),
+    Migration(2, "Duo Auth API: integrations, users, enrollments, refusals", duo_schema.POSTGRES),
 )

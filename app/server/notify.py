@@ -21,7 +21,7 @@ from typing import Final, Protocol
 from app.server.errors import ServerError
 
 CHANNEL: Final = "keyfob_push"
-# Node ids and object ids are URL-safe tokens (see service._new_id and app.push ID_PATTERN).
+# Node ids and object ids are URL-safe tokens (see outgoing.new_id and app.push ID_PATTERN).
 _ID: Final = r"[A-Za-z0-9_-]{1,128}"
 _NOTICE: Final = re.compile(rf"([cer]):({_ID}):({_ID})")
 

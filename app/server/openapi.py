@@ -52,6 +52,20 @@ def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str
     }
 
 
+def _no_such(what: str) -> dict[str, Any]:
+    return _error(f"No such {what} for this RP.")
+
+
+def _by_id(what: str, operation_id: str, summary: str, ok: dict[str, Any]) -> dict[str, Any]:
+    """An operation on one of the RP's objects, named by the id in the path."""
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": [_path_param("id", _ID, f"The {what} id")],
+        "responses": {"200": ok, "401": _UNAUTHORIZED, "404": _no_such(what)},
+    }
+
+
 _DOCUMENT: Final[dict[str, Any]] = {
     "openapi": "3.1.0",
     "info": {
@@ -85,16 +99,12 @@ _DOCUMENT: Final[dict[str, Any]] = {
             }
         },
         "/v1/enrollments/{id}": {
-            "get": {
-                "operationId": "getEnrollment",
-                "summary": "Whether a device has used the enrollment yet",
-                "parameters": [_path_param("id", _ID, "The enrollment id")],
-                "responses": {
-                    "200": _json(_ref("EnrollmentStatus"), "The enrollment's status."),
-                    "401": _UNAUTHORIZED,
-                    "404": _error("No such enrollment for this RP."),
-                },
-            }
+            "get": _by_id(
+                "enrollment",
+                "getEnrollment",
+                "Whether a device has used the enrollment yet",
+                _json(_ref("EnrollmentStatus"), "The enrollment's status."),
+            )
         },
         "/v1/devices": {
             "post": {
@@ -172,7 +182,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
                     "200": _json(_ref("ChallengeStatus"), "The status."),
                     "400": _error("`wait` is not a whole number."),
                     "401": _UNAUTHORIZED,
-                    "404": _error("No such challenge for this RP."),
+                    "404": _no_such("challenge"),
                 },
             },
             "delete": {
@@ -181,7 +191,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "responses": {
                     "200": _json(_ref("ChallengeStatus"), "Cancelled."),
                     "401": _UNAUTHORIZED,
-                    "404": _error("No such challenge for this RP."),
+                    "404": _no_such("challenge"),
                     "409": _json(
                         _ref("AlreadyFinal"), "The challenge had already ended; `status` says how."
                     ),
@@ -201,16 +211,12 @@ _DOCUMENT: Final[dict[str, Any]] = {
             }
         },
         "/v1/devices/{id}": {
-            "delete": {
-                "operationId": "revokeDevice",
-                "summary": "Revoke a device; its open sockets close with 4403",
-                "parameters": [_path_param("id", _ID, "The device id")],
-                "responses": {
-                    "200": _json(_ref("Revoked"), "Revoked."),
-                    "401": _UNAUTHORIZED,
-                    "404": _error("No such device for this RP."),
-                },
-            }
+            "delete": _by_id(
+                "device",
+                "revokeDevice",
+                "Revoke a device; its open sockets close with 4403",
+                _json(_ref("Revoked"), "Revoked."),
+            )
         },
         "/v1/users/{user}/unblock": {
             "post": {

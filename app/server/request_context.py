@@ -1,9 +1,10 @@
 """What every handler may ask about the request's surroundings, in one place.
 
-The client's address (through trusted proxies only, see client_address.py) and the base URL
-this server hands out. Both are set on the aiohttp application by PushServer, so the API,
-the device websocket and site hooks (the demo) read them the same way. A URL handed out
-never comes from the request's Host header: a client could put anything there.
+The `{id}` in its path, the client's address (through trusted proxies only, see
+client_address.py) and the base URL this server hands out. The last two are set on the
+aiohttp application by PushServer, so the API, the device websocket and site hooks (the
+demo) read them the same way. A URL handed out never comes from the request's Host header:
+a client could put anything there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Final
 
 from aiohttp import hdrs, web
 
+from app.push.messages import ID_PATTERN
 from app.server.client_address import (
     ClientAddressError,
     TrustedProxies,
@@ -20,6 +22,7 @@ from app.server.client_address import (
     limit_key,
 )
 from app.server.errors import bad_request
+from app.server.validation import no_such
 
 TRUSTED_PROXIES: Final = web.AppKey("keyfob_trusted_proxies", TrustedProxies)
 BASE_URL: Final[web.AppKey[Callable[[], str]]] = web.AppKey("keyfob_base_url")
@@ -59,3 +62,12 @@ def public_base_url(request: web.Request) -> str:
     """The base URL devices and sites reach this server at: --public-url, else where it
     listens (only possible on loopback)."""
     return request.app[BASE_URL]()
+
+
+def path_id(request: web.Request, what: str) -> str:
+    """The `{id}` of the path, spelled as the protocol's ids are; anything else is no such
+    `what` (404), the same answer as an id that is not there."""
+    value = request.match_info["id"]
+    if ID_PATTERN.fullmatch(value) is None:
+        raise no_such(what)
+    return value

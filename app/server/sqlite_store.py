@@ -2,8 +2,9 @@
 
 Every call runs on one worker thread that owns the connection, so the event loop never
 waits on the disk and each operation is one transaction. `BEGIN IMMEDIATE` takes the write
-lock up front, which also keeps `keyfob-server apikey ...` in another process safe. The push
-rules are rules.py's: this module reads a user's state and saves what they decide.
+lock up front, which also keeps `keyfob-server apikey ...` in another process safe. The SQL
+both stores share and the operations it makes are store_sql.py's; the push rules are
+rules.py's: this module reads a user's state and saves what they decide.
 """
 
 from __future__ import annotations
@@ -18,85 +19,33 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final, TypeVar
 
-from app.push.canonical import b64u_decode, b64u_encode
-from app.push.messages import Status
-from app.server import rules
+from app.server import rules, store_sql
 from app.server.errors import ServerError, StoreUnavailable
 from app.server.migrations import SQLITE, Migration, to_apply
 from app.server.notify import LocalNotifier, Notifier
 from app.server.rules import CreateKind, FatiguePolicy, UserState
-from app.server.store import (
-    ApiKeyInfo,
-    ChallengeRecord,
-    CreateOutcome,
-    DeviceRecord,
-    EnrollmentRecord,
-    FinishOutcome,
-    StoreHealth,
+from app.server.store import ChallengeRecord, CreateOutcome, FinishOutcome, StoreHealth
+from app.server.store_rows import (
+    CHALLENGE_COLUMNS,
+    Row,
+    challenge_from_row,
+    user_state_from_row,
+    values,
 )
+from app.server.store_sql import Ending, SqlStore, Statement, expiry, split_pending, user_save
 
 DB_FILE: Final = "keyfob-server.sqlite3"
 _T = TypeVar("_T")
-_SERVER_KEY: Final = "server_public_key"
 # Bound parameters per statement stay well under SQLite's limit (32766 since 3.32).
 _BATCH: Final = 400
 
-_CHALLENGE_COLUMNS = (
-    "id, rp, user_name, number, number_matching, created_at, expires_at, status, payload, "
-    "payload_hash, decided_at, device_id"
-)
-_DEVICE_COLUMNS = "id, rp, user_name, name, public_key, enrolled_at, last_seen, revoked_at"
-_ENROLLMENT_COLUMNS = (
-    "id, rp, user_name, secret_hash, created_at, expires_at, device_id, device_key, answer"
-)
+
+def _sql(query: str) -> str:
+    """A shared query in SQLite's spelling: numbered parameters are ?1, ?2, ... here."""
+    return query.replace("$", "?")
 
 
-def _challenge(row: sqlite3.Row) -> ChallengeRecord:
-    return ChallengeRecord(
-        id=row["id"],
-        rp=row["rp"],
-        user=row["user_name"],
-        number=row["number"],
-        number_matching=bool(row["number_matching"]),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        status=Status(row["status"]),
-        payload=row["payload"],
-        payload_hash=bytes(row["payload_hash"]),
-        decided_at=row["decided_at"],
-        device_id=row["device_id"],
-    )
-
-
-def _device(row: sqlite3.Row) -> DeviceRecord:
-    return DeviceRecord(
-        id=row["id"],
-        rp=row["rp"],
-        user=row["user_name"],
-        name=row["name"],
-        public_key=bytes(row["public_key"]),
-        enrolled_at=row["enrolled_at"],
-        last_seen=row["last_seen"],
-        revoked_at=row["revoked_at"],
-    )
-
-
-def _enrollment(row: sqlite3.Row) -> EnrollmentRecord:
-    key = row["device_key"]
-    return EnrollmentRecord(
-        id=row["id"],
-        rp=row["rp"],
-        user=row["user_name"],
-        secret_hash=bytes(row["secret_hash"]),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        device_id=row["device_id"],
-        device_key=None if key is None else bytes(key),
-        answer=row["answer"],
-    )
-
-
-class SQLiteStore:
+class SQLiteStore(SqlStore):
     """`Store` on SQLite; open it with `await SQLiteStore.open(data_dir)`."""
 
     def __init__(self, path: Path) -> None:
@@ -192,6 +141,11 @@ class SQLiteStore:
         self._conn.close()
         self._conn = None
 
+    def notifier(self, node_id: str) -> Notifier:
+        return LocalNotifier()
+
+    # -- running queries -------------------------------------------------------------------
+
     async def _run(self, fn: Callable[..., _T], *args: object) -> _T:
         loop = asyncio.get_running_loop()
         try:
@@ -218,400 +172,40 @@ class SQLiteStore:
             raise
         db.execute("COMMIT")
 
-    # -- the database itself ---------------------------------------------------------------
+    async def _select(self, query: str, *args: object) -> list[Row]:
+        return await self._run(lambda: self._db.execute(_sql(query), args).fetchall())
 
-    async def ping(self) -> None:
-        await self._run(lambda: self._db.execute("SELECT 1").fetchone())
-
-    async def recorded_server_key(self) -> bytes | None:
-        def run() -> bytes | None:
-            row = self._db.execute(
-                "SELECT value FROM meta WHERE key = ?", (_SERVER_KEY,)
-            ).fetchone()
-            return None if row is None else b64u_decode(row["value"])
-
-        return await self._run(run)
-
-    async def claim_server_key(self, public_key: bytes) -> bytes:
-        def run() -> bytes:
+    async def _transaction(self, *statements: Statement) -> list[Row] | None:
+        def run() -> list[Row] | None:
             with self._write() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                    (_SERVER_KEY, b64u_encode(public_key)),
-                )
-                row = db.execute("SELECT value FROM meta WHERE key = ?", (_SERVER_KEY,)).fetchone()
-                return b64u_decode(row["value"])
+                return self._statements_in(db, statements)
 
         return await self._run(run)
 
-    def notifier(self, node_id: str) -> Notifier:
-        return LocalNotifier()
+    @staticmethod
+    def _statements_in(db: sqlite3.Connection, statements: Sequence[Statement]) -> list[Row] | None:
+        rows: list[Row] = []
+        for statement in statements:
+            cursor = db.execute(_sql(statement.query), statement.args)
+            rows = cursor.fetchall()
+            if statement.needed and cursor.rowcount < 1:
+                return None
+        return rows
 
-    # -- API keys --------------------------------------------------------------------------
+    # -- devices and users -----------------------------------------------------------------
 
-    async def add_api_key(self, key_id: str, rp: str, key_hash: bytes, now: int) -> None:
-        def run() -> None:
-            with self._write() as db:
-                db.execute(
-                    "INSERT INTO api_keys (key_id, rp, key_hash, created_at) VALUES (?, ?, ?, ?)",
-                    (key_id, rp, key_hash, now),
-                )
-
-        await self._run(run)
-
-    async def rp_for_api_key(self, key_hash: bytes) -> str | None:
-        def run() -> str | None:
-            row = self._db.execute(
-                "SELECT rp FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (key_hash,)
-            ).fetchone()
-            return None if row is None else str(row["rp"])
-
-        return await self._run(run)
-
-    async def list_api_keys(self) -> list[ApiKeyInfo]:
-        def run() -> list[ApiKeyInfo]:
-            rows = self._db.execute(
-                "SELECT key_id, rp, created_at, revoked_at FROM api_keys ORDER BY created_at, rp"
-            ).fetchall()
-            return [
-                ApiKeyInfo(r["key_id"], r["rp"], r["created_at"], r["revoked_at"]) for r in rows
-            ]
-
-        return await self._run(run)
-
-    async def revoke_api_key(self, key_id: str, now: int) -> bool:
-        def run() -> bool:
-            with self._write() as db:
-                cursor = db.execute(
-                    "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-                    (now, key_id),
-                )
-                return cursor.rowcount > 0
-
-        return await self._run(run)
-
-    # -- enrollments and devices ----------------------------------------------------------
-
-    async def add_enrollment(self, record: EnrollmentRecord) -> None:
-        def run() -> None:
-            with self._write() as db:
-                db.execute(
-                    "INSERT INTO enrollments (id, rp, user_name, secret_hash, created_at, "
-                    "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        record.id,
-                        record.rp,
-                        record.user,
-                        record.secret_hash,
-                        record.created_at,
-                        record.expires_at,
-                    ),
-                )
-
-        await self._run(run)
-
-    async def get_enrollment(self, enrollment_id: str) -> EnrollmentRecord | None:
-        def run() -> EnrollmentRecord | None:
-            row = self._db.execute(
-                f"SELECT {_ENROLLMENT_COLUMNS} FROM enrollments WHERE id = ?",  # noqa: S608
-                (enrollment_id,),
-            ).fetchone()
-            return None if row is None else _enrollment(row)
-
-        return await self._run(run)
-
-    async def complete_enrollment(
-        self, enrollment_id: str, device: DeviceRecord, answer: str
-    ) -> bool:
-        def run() -> bool:
-            with self._write() as db:
-                cursor = db.execute(
-                    "UPDATE enrollments SET device_id = ?, device_key = ?, answer = ? "
-                    "WHERE id = ? AND device_id IS NULL",
-                    (device.id, device.public_key, answer, enrollment_id),
-                )
-                if cursor.rowcount == 0:
-                    return False
-                db.execute(
-                    f"INSERT INTO devices ({_DEVICE_COLUMNS}) "  # noqa: S608
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        device.id,
-                        device.rp,
-                        device.user,
-                        device.name,
-                        device.public_key,
-                        device.enrolled_at,
-                        device.last_seen,
-                        device.revoked_at,
-                    ),
-                )
-                return True
-
-        return await self._run(run)
-
-    async def get_device(self, device_id: str) -> DeviceRecord | None:
-        def run() -> DeviceRecord | None:
-            row = self._db.execute(
-                f"SELECT {_DEVICE_COLUMNS} FROM devices WHERE id = ?",  # noqa: S608
-                (device_id,),
-            ).fetchone()
-            return None if row is None else _device(row)
-
-        return await self._run(run)
-
-    async def list_devices(self, rp: str, user: str) -> list[DeviceRecord]:
-        def run() -> list[DeviceRecord]:
-            rows = self._db.execute(
-                f"SELECT {_DEVICE_COLUMNS} FROM devices "  # noqa: S608
-                "WHERE rp = ? AND user_name = ? AND revoked_at IS NULL ORDER BY enrolled_at, id",
-                (rp, user),
-            ).fetchall()
-            return [_device(row) for row in rows]
-
-        return await self._run(run)
-
-    async def revoke_device(self, rp: str, device_id: str, now: int) -> DeviceRecord | None:
-        def run() -> DeviceRecord | None:
-            with self._write() as db:
-                db.execute(
-                    "UPDATE devices SET revoked_at = ? "
-                    "WHERE id = ? AND rp = ? AND revoked_at IS NULL",
-                    (now, device_id, rp),
-                )
-                row = db.execute(
-                    f"SELECT {_DEVICE_COLUMNS} FROM devices WHERE id = ? AND rp = ?",  # noqa: S608
-                    (device_id, rp),
-                ).fetchone()
-                return None if row is None else _device(row)
-
-        return await self._run(run)
-
-    async def touch_device(self, device_id: str, now: int) -> None:
-        def run() -> None:
-            with self._write() as db:
-                db.execute("UPDATE devices SET last_seen = ? WHERE id = ?", (now, device_id))
-
-        await self._run(run)
-
-    # -- challenges ------------------------------------------------------------------------
+    def _revoking(self, rp: str, device_id: str, now: int) -> Statement:
+        return Statement(store_sql.DEVICE_REVOKE, (now, device_id, rp))
 
     @staticmethod
     def _user_state(db: sqlite3.Connection, rp: str, user: str) -> UserState:
-        row = db.execute(
-            "SELECT blocked, strikes, not_before, create_tat FROM users "
-            "WHERE rp = ? AND user_name = ?",
-            (rp, user),
-        ).fetchone()
-        if row is None:
-            return UserState()
-        return UserState(
-            blocked=bool(row["blocked"]),
-            strikes=row["strikes"],
-            not_before=row["not_before"],
-            create_tat=row["create_tat"],
-        )
+        row = db.execute(_sql(store_sql.USER_STATE), (rp, user)).fetchone()
+        return UserState() if row is None else user_state_from_row(row)
 
     @staticmethod
     def _save_user(db: sqlite3.Connection, rp: str, user: str, state: UserState) -> None:
-        db.execute(
-            "INSERT INTO users (rp, user_name, blocked, strikes, not_before, create_tat) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (rp, user_name) DO UPDATE SET "
-            "blocked = excluded.blocked, strikes = excluded.strikes, "
-            "not_before = excluded.not_before, create_tat = excluded.create_tat",
-            (rp, user, int(state.blocked), state.strikes, state.not_before, state.create_tat),
-        )
-
-    def _finish(
-        self,
-        db: sqlite3.Connection,
-        challenge_id: str,
-        status: Status,
-        decided_at: int,
-        device_id: str | None,
-        *,
-        policy: FatiguePolicy,
-    ) -> FinishOutcome | None:
-        cursor = db.execute(
-            "UPDATE challenges SET status = ?, decided_at = ?, device_id = ? "
-            "WHERE id = ? AND status = 'pending'",
-            (status.value, decided_at, device_id, challenge_id),
-        )
-        row = db.execute(
-            f"SELECT {_CHALLENGE_COLUMNS} FROM challenges WHERE id = ?",  # noqa: S608
-            (challenge_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        challenge = _challenge(row)
-        if cursor.rowcount == 0:
-            return FinishOutcome(False, challenge)
-        state = self._user_state(db, challenge.rp, challenge.user)
-        after = rules.after_end(policy, state, status, decided_at)
-        if after != state:
-            self._save_user(db, challenge.rp, challenge.user, after)
-        return FinishOutcome(True, challenge)
-
-    def _expire_stale(
-        self, db: sqlite3.Connection, rows: list[sqlite3.Row], policy: FatiguePolicy
-    ) -> list[ChallengeRecord]:
-        expired = []
-        for row in rows:
-            outcome = self._finish(
-                db, row["id"], Status.EXPIRED, row["expires_at"], None, policy=policy
-            )
-            if outcome is not None and outcome.changed:
-                expired.append(outcome.challenge)
-        return expired
-
-    async def create_challenge(
-        self, challenge: ChallengeRecord, policy: FatiguePolicy
-    ) -> CreateOutcome:
-        def run() -> CreateOutcome:
-            key = (challenge.rp, challenge.user)
-            now = challenge.created_at
-            with self._write() as db:
-                device = db.execute(
-                    "SELECT 1 FROM devices WHERE rp = ? AND user_name = ? "
-                    "AND revoked_at IS NULL LIMIT 1",
-                    key,
-                ).fetchone()
-                if device is None:
-                    return CreateOutcome(CreateKind.NO_DEVICE)
-                stale = db.execute(
-                    "SELECT id, expires_at FROM challenges WHERE rp = ? AND user_name = ? "
-                    "AND status = 'pending' AND expires_at <= ?",
-                    (*key, now),
-                ).fetchall()
-                expired = self._expire_stale(db, stale, policy)
-                pending = db.execute(
-                    "SELECT MIN(expires_at) AS at FROM challenges "
-                    "WHERE rp = ? AND user_name = ? AND status = 'pending'",
-                    key,
-                ).fetchone()
-                verdict = rules.judge_create(
-                    policy,
-                    self._user_state(db, *key),
-                    now=now,
-                    has_device=True,
-                    pending_until=pending["at"],
-                )
-                if verdict.state is None:
-                    return CreateOutcome(verdict.kind, verdict.retry_at, expired)
-                db.execute(
-                    f"INSERT INTO challenges ({_CHALLENGE_COLUMNS}) "  # noqa: S608
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        challenge.id,
-                        challenge.rp,
-                        challenge.user,
-                        challenge.number,
-                        int(challenge.number_matching),
-                        challenge.created_at,
-                        challenge.expires_at,
-                        challenge.status.value,
-                        challenge.payload,
-                        challenge.payload_hash,
-                        challenge.decided_at,
-                        challenge.device_id,
-                    ),
-                )
-                self._save_user(db, *key, verdict.state)
-                return CreateOutcome(CreateKind.CREATED, expired=expired)
-
-        return await self._run(run)
-
-    async def get_challenge(self, challenge_id: str) -> ChallengeRecord | None:
-        def run() -> ChallengeRecord | None:
-            row = self._db.execute(
-                f"SELECT {_CHALLENGE_COLUMNS} FROM challenges WHERE id = ?",  # noqa: S608
-                (challenge_id,),
-            ).fetchone()
-            return None if row is None else _challenge(row)
-
-        return await self._run(run)
-
-    async def get_challenges(self, challenge_ids: Sequence[str]) -> list[ChallengeRecord]:
-        def run() -> list[ChallengeRecord]:
-            found: list[ChallengeRecord] = []
-            ids = list(challenge_ids)
-            for start in range(0, len(ids), _BATCH):
-                batch = ids[start : start + _BATCH]
-                marks = ", ".join("?" * len(batch))
-                rows = self._db.execute(
-                    f"SELECT {_CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
-                    f"WHERE id IN ({marks})",
-                    batch,
-                ).fetchall()
-                found.extend(_challenge(row) for row in rows)
-            return found
-
-        return await self._run(run)
-
-    async def finish_challenge(
-        self,
-        challenge_id: str,
-        status: Status,
-        decided_at: int,
-        device_id: str | None,
-        policy: FatiguePolicy,
-    ) -> FinishOutcome | None:
-        def run() -> FinishOutcome | None:
-            with self._write() as db:
-                return self._finish(db, challenge_id, status, decided_at, device_id, policy=policy)
-
-        return await self._run(run)
-
-    async def expire_due(
-        self, now: int, policy: FatiguePolicy, limit: int = 500
-    ) -> list[ChallengeRecord]:
-        def run() -> list[ChallengeRecord]:
-            with self._write() as db:
-                rows = db.execute(
-                    "SELECT id, expires_at FROM challenges WHERE status = 'pending' "
-                    "AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-                    (now, limit),
-                ).fetchall()
-                return self._expire_stale(db, rows, policy)
-
-        return await self._run(run)
-
-    async def pending_challenges(self, rp: str, user: str, now: int) -> list[ChallengeRecord]:
-        def run() -> list[ChallengeRecord]:
-            rows = self._db.execute(
-                f"SELECT {_CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
-                "WHERE rp = ? AND user_name = ? AND status = 'pending' AND expires_at > ? "
-                "ORDER BY created_at",
-                (rp, user, now),
-            ).fetchall()
-            return [_challenge(row) for row in rows]
-
-        return await self._run(run)
-
-    async def pending_for_users(
-        self, users: Sequence[tuple[str, str]], now: int
-    ) -> list[ChallengeRecord]:
-        wanted = set(users)
-
-        def run() -> list[ChallengeRecord]:
-            # Few challenges are pending at any time: read them all and keep the wanted ones.
-            rows = self._db.execute(
-                f"SELECT {_CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
-                "WHERE status = 'pending' AND expires_at > ? ORDER BY created_at",
-                (now,),
-            ).fetchall()
-            return [c for c in map(_challenge, rows) if (c.rp, c.user) in wanted]
-
-        return await self._run(run)
-
-    async def next_expiry(self) -> int | None:
-        def run() -> int | None:
-            row = self._db.execute(
-                "SELECT MIN(expires_at) AS at FROM challenges WHERE status = 'pending'"
-            ).fetchone()
-            return None if row["at"] is None else int(row["at"])
-
-        return await self._run(run)
+        saved = user_save(rp, user, state)
+        db.execute(_sql(saved.query), saved.args)
 
     async def unblock(self, rp: str, user: str) -> None:
         def run() -> None:
@@ -623,17 +217,115 @@ class SQLiteStore:
 
         await self._run(run)
 
-    async def prune(self, before: int) -> None:
-        def run() -> None:
-            with self._write() as db:
-                db.execute(
-                    "DELETE FROM challenges WHERE status != 'pending' AND created_at < ?",
-                    (before,),
-                )
-                db.execute("DELETE FROM enrollments WHERE expires_at < ?", (before,))
-                db.execute("DELETE FROM devices WHERE revoked_at < ?", (before,))
+    # -- challenges ------------------------------------------------------------------------
 
-        await self._run(run)
+    def _finish(
+        self, db: sqlite3.Connection, ending: Ending, policy: FatiguePolicy
+    ) -> FinishOutcome | None:
+        cursor = db.execute(
+            _sql(store_sql.CHALLENGE_END),
+            (ending.status.value, ending.decided_at, ending.device_id, ending.challenge_id),
+        )
+        row = db.execute(_sql(store_sql.CHALLENGE), (ending.challenge_id,)).fetchone()
+        if row is None:
+            return None
+        challenge = challenge_from_row(row)
+        if cursor.rowcount == 0:
+            return FinishOutcome(False, challenge)
+        state = self._user_state(db, challenge.rp, challenge.user)
+        after = rules.after_end(policy, state, ending.status, ending.decided_at)
+        if after != state:
+            self._save_user(db, challenge.rp, challenge.user, after)
+        return FinishOutcome(True, challenge)
+
+    def _expire(
+        self, db: sqlite3.Connection, rows: list[Row], policy: FatiguePolicy
+    ) -> list[ChallengeRecord]:
+        expired = []
+        for row in rows:
+            outcome = self._finish(db, expiry(row), policy)
+            if outcome is not None and outcome.changed:
+                expired.append(outcome.challenge)
+        return expired
+
+    async def _end(self, ending: Ending, policy: FatiguePolicy) -> FinishOutcome | None:
+        def run() -> FinishOutcome | None:
+            with self._write() as db:
+                return self._finish(db, ending, policy)
+
+        return await self._run(run)
+
+    async def create_challenge(
+        self, challenge: ChallengeRecord, policy: FatiguePolicy
+    ) -> CreateOutcome:
+        def run() -> CreateOutcome:
+            key = (challenge.rp, challenge.user)
+            now = challenge.created_at
+            with self._write() as db:
+                if db.execute(_sql(store_sql.USER_HAS_DEVICE), key).fetchone() is None:
+                    return CreateOutcome(CreateKind.NO_DEVICE)
+                due, pending_until = split_pending(
+                    db.execute(_sql(store_sql.PENDING_OF_USER), key).fetchall(), now
+                )
+                expired = self._expire(db, due, policy)
+                verdict = rules.judge_create(
+                    policy,
+                    self._user_state(db, *key),
+                    now=now,
+                    has_device=True,
+                    pending_until=pending_until,
+                )
+                if verdict.state is None:
+                    return CreateOutcome(verdict.kind, verdict.retry_at, expired)
+                db.execute(_sql(store_sql.CHALLENGE_ADD), values(challenge, CHALLENGE_COLUMNS))
+                self._save_user(db, *key, verdict.state)
+                return CreateOutcome(CreateKind.CREATED, expired=expired)
+
+        return await self._run(run)
+
+    async def get_challenges(self, challenge_ids: Sequence[str]) -> list[ChallengeRecord]:
+        def run() -> list[ChallengeRecord]:
+            found: list[ChallengeRecord] = []
+            ids = list(challenge_ids)
+            for start in range(0, len(ids), _BATCH):
+                batch = ids[start : start + _BATCH]
+                marks = ", ".join("?" * len(batch))
+                rows = self._db.execute(
+                    f"SELECT {CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
+                    f"WHERE id IN ({marks})",
+                    batch,
+                ).fetchall()
+                found.extend(challenge_from_row(row) for row in rows)
+            return found
+
+        return await self._run(run)
+
+    async def expire_due(
+        self, now: int, policy: FatiguePolicy, limit: int = 500
+    ) -> list[ChallengeRecord]:
+        def run() -> list[ChallengeRecord]:
+            with self._write() as db:
+                return self._expire(
+                    db, db.execute(_sql(store_sql.DUE), (now, limit)).fetchall(), policy
+                )
+
+        return await self._run(run)
+
+    async def pending_for_users(
+        self, users: Sequence[tuple[str, str]], now: int
+    ) -> list[ChallengeRecord]:
+        wanted = set(users)
+
+        def run() -> list[ChallengeRecord]:
+            # Few challenges are pending at any time: read them all and keep the wanted ones.
+            rows = self._db.execute(
+                f"SELECT {CHALLENGE_COLUMNS} FROM challenges "  # noqa: S608
+                "WHERE status = 'pending' AND expires_at > ? ORDER BY created_at",
+                (now,),
+            ).fetchall()
+            return [c for c in map(challenge_from_row, rows) if (c.rp, c.user) in wanted]
+
+        return await self._run(run)
 
 
 def _statements(script: str) -> list[str]:

@@ -4,7 +4,9 @@ Two implementations: SQLite in the data folder (sqlite_store.py, the embedded de
 PostgreSQL (postgres_store.py, shared by several server nodes). Every operation that must be
 atomic (using an enrollment once, creating a challenge after the fatigue checks, moving a
 challenge from pending to final) is one call here, so an implementation makes it one
-transaction; the rules it applies there are rules.py's, never its own.
+transaction; the rules it applies there are rules.py's, never its own. What the two
+have in common (the SQL, reading rows into records) is written once, in store_sql.py and
+store_rows.py.
 
 A store raises `StoreUnavailable` when the database cannot be reached, and nothing else for
 a lost connection.

@@ -22,11 +22,12 @@ from aiohttp import WSMsgType, web
 
 from app.push.close_codes import CloseCode
 from app.server.config import Limits
+from app.server.device_channel import AuthRefused
 from app.server.errors import ApiError, too_many
 from app.server.hub import Connection
 from app.server.ratelimit import ConnectionCounts, FailureCounts
 from app.server.request_context import request_limit_key
-from app.server.service import AuthRefused, PushService
+from app.server.service import PushService
 from app.server.stats import ServerStats
 
 log = logging.getLogger("keyfob.server.ws")

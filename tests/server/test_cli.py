@@ -55,6 +55,21 @@ def test_apikey_create_list_revoke(tmp_path: Path) -> None:
     assert key_id in error
 
 
+def test_apikey_revoke_on_postgresql_happens_once(pg_database: str) -> None:
+    """On a shared database as on SQLite: revoked by the key itself, then refused again."""
+    created = run("apikey", "create", "Example Site", "--database", pg_database)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    key_id = run("apikey", "list", "--database", pg_database).stdout.split("\t")[0]
+
+    assert run("apikey", "revoke", key, "--database", pg_database).returncode == 0
+    listed = run("apikey", "list", "--database", pg_database).stdout.strip().split("\t")
+    assert listed[0] == key_id
+    assert listed[3].startswith("revoked ")
+    error = one_line_error(run("apikey", "revoke", key_id, "--database", pg_database))
+    assert key_id in error
+
+
 def test_empty_key_list_says_how_to_make_one(tmp_path: Path) -> None:
     listed = run("apikey", "list", "--data-dir", str(tmp_path))
     assert listed.returncode == 0

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from app.server.migrations import POSTGRES, SQLITE
-from app.server.postgres_store import migrate_only
+from app.server.postgres_connection import migrate_only
 from tests.server.nginx_fixture import free_port
 from tests.server.nodes import SERVER, Node, api_key, cli, node_args
 

@@ -22,14 +22,16 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from app.push.enrollment import is_loopback_host
-from app.push.messages import ID_PATTERN, MAX_TEXT_LENGTH
-from app.server.demo.page import PAGE_HTML, SCRIPT_JS, STYLE_CSS
+from app.push.messages import MAX_TEXT_LENGTH
+from app.server.demo.page import PAGE_HTML, STYLE_CSS
 from app.server.demo.qr_svg import qr_svg
+from app.server.demo.script import SCRIPT_JS
 from app.server.errors import ApiError, ServerError, bad_request, too_many
 from app.server.keys import new_api_key
 from app.server.ratelimit import TokenBuckets
 from app.server.request_context import (
     listen_url,
+    path_id,
     public_base_url,
     request_client,
     request_limit_key,
@@ -39,7 +41,6 @@ from app.server.validation import (
     ChallengeRequest,
     EnrollmentRequest,
     check_user,
-    no_such,
     parse_wait,
     read_json_body,
 )
@@ -244,13 +245,6 @@ class DemoSite:
     async def _user(request: web.Request) -> str:
         return parse_user_body(request.headers.get("Content-Type"), await request.read())
 
-    @staticmethod
-    def _id(request: web.Request, what: str) -> str:
-        value = request.match_info["id"]
-        if ID_PATTERN.fullmatch(value) is None:
-            raise no_such(what)
-        return value
-
     async def enroll(self, request: web.Request) -> web.Response:
         wait = self._codes.take(request_limit_key(request))
         if wait > 0:
@@ -275,7 +269,7 @@ class DemoSite:
 
     async def enrollment(self, request: web.Request) -> web.Response:
         rp = await self._rp()
-        return _json(await self.service.enrollment_status(rp, self._id(request, "enrollment")))
+        return _json(await self.service.enrollment_status(rp, path_id(request, "enrollment")))
 
     async def sign_in(self, request: web.Request) -> web.Response:
         user = await self._user(request)
@@ -294,12 +288,12 @@ class DemoSite:
     async def sign_in_status(self, request: web.Request) -> web.Response:
         rp = await self._rp()
         wait = parse_wait(request.query.getall("wait", []))
-        challenge_id = self._id(request, "sign-in")
+        challenge_id = path_id(request, "sign-in")
         return _json(await self.service.challenge_status(rp, challenge_id, wait))
 
     async def cancel(self, request: web.Request) -> web.Response:
         rp = await self._rp()
-        return _json(await self.service.cancel_challenge(rp, self._id(request, "sign-in")))
+        return _json(await self.service.cancel_challenge(rp, path_id(request, "sign-in")))
 
     async def unblock(self, request: web.Request) -> web.Response:
         user = await self._user(request)
