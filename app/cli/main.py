@@ -236,7 +236,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             "code": lambda: a.cmd_code(ctx, args.query, args.json, args.at),
             "remove": lambda: a.cmd_remove(ctx, args.query, args.yes),
         }
-    return handlers[args.command]()
+    if args.command in {"scan", "desktop"}:  # no vault involved
+        return handlers[args.command]()
+    from app.cli.extra_copy import copied_after_changes
+
+    # Whatever command changed the vault, the extra backup folder set in the desktop app's
+    # Settings gets a copy, as the app makes one after each change.
+    with copied_after_changes(ctx.vault_path):
+        return handlers[args.command]()
 
 
 def run(argv: list[str]) -> int:

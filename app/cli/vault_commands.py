@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from app.cli.context import Context, revision_log
 from app.cli.errors import CliError
+from app.cli.extra_copy import extra_folder
 from app.cli.output import note, print_table, printable
 from app.cli.passwords import PASSWORD_FILE_ENV, current_password, new_password
-from app.vault.backups import backups_dir, list_backups, restore_backup
-from app.vault.rekey import RetiredKey
+from app.vault.backups import list_backups, restore_backup
+from app.vault.extra_backup import copies_of_vault
+from app.vault.rekey import OldBackup, RetiredKey
 from app.vault.store import Vault
 
 SHORT_PASSWORD = 10
@@ -37,49 +42,82 @@ def cmd_init(ctx: Context) -> int:
 
 def cmd_passwd(ctx: Context, new_password_file: str | None, old_backups: str | None = None) -> int:
     """Change the password (and with it the master key), then deal with the backups the old
-    password still opens: `old_backups` says how; else a terminal is asked, else they stay."""
+    password still opens: `old_backups` says how; else a terminal is asked, else they stay.
+
+    The copies in the extra backup folder set in the desktop app's Settings are backups too,
+    dealt with alike (as the app's dialog does); a copy under the new key follows, as after
+    every change (app.cli.extra_copy)."""
     vault = ctx.open_vault()
     password = new_password(new_password_file)
+    extra = copies_of_vault(extra_folder(), vault.path, vault.vault_id)
     choice = old_backups
     if choice is None:
         # Asked before the change, so an answer that never comes leaves everything as it was.
-        affected = vault.backups_under_current_key()
+        affected = vault.backups_under_current_key(extra)
         if affected:
-            choice = _ask_about_backups(len(affected))
+            choice = _ask_about_backups(_Found(affected, frozenset(extra)))
     retired = vault.change_password(password)
     try:
         print("Password changed.")
-        _deal_with_old_backups(ctx, retired, choice)
+        _deal_with_old_backups(retired, choice, extra)
     finally:
         retired.forget()
     return 0
 
 
-def _deal_with_old_backups(ctx: Context, retired: RetiredKey, choice: str | None) -> None:
-    old = retired.old_backups()
+@dataclass(frozen=True)
+class _Found:
+    """Backups the old password opens, some of them maybe in the extra backup folder."""
+
+    paths: Sequence[Path]
+    extra: Set[Path]
+
+    def __str__(self) -> str:
+        count = len(self.paths)
+        in_extra = sum(1 for path in self.paths if path in self.extra)
+        text = _backups(count)
+        if in_extra and in_extra == count:
+            return f"{text} in the extra backup folder"
+        if in_extra:
+            return f"{text} ({in_extra} of them in the extra backup folder)"
+        return text
+
+    def places(self) -> str:
+        """The folders they are in, for the user to look into."""
+        folders = list(dict.fromkeys(path.parent for path in self.paths))
+        return " and ".join(str(folder) for folder in folders)
+
+
+def _deal_with_old_backups(retired: RetiredKey, choice: str | None, extra: list[Path]) -> None:
+    old = retired.old_backups(extra)
     if not old:
         return
-    folder = backups_dir(ctx.vault_path)
+
+    def found(backups: Iterable[OldBackup]) -> _Found:
+        return _Found([b.path for b in backups], frozenset(extra))
+
+    # One at a time, so that the notes can say how many of them were in the extra folder.
     if choice == DELETE:
-        done = retired.delete(old)
-        note(f"Deleted {_backups(done)} that opened with an old password.")
+        deleted = [b for b in old if retired.delete([b])]
+        note(f"Deleted {found(deleted)} that opened with an old password.")
         return
     if choice == REENCRYPT:
-        done = retired.reencrypt(old)
-        note(f"Re-encrypted {_backups(done)} under the new password.")
-        left = len(old) - done
-        if left:
+        renewed = [b for b in old if retired.reencrypt([b])]
+        note(f"Re-encrypted {found(renewed)} under the new password.")
+        left = found(b for b in old if b not in renewed)
+        if left.paths:
             note(
-                f"{_backups(left)} from before an earlier password change still open with the "
-                f"password of that time: delete them from {folder} if someone may know it."
+                f"{left} from before an earlier password change still open with the password "
+                f"of that time: delete them from {left.places()} if someone may know it."
             )
         return
+    everything = found(old)
     if choice == KEEP:
-        note(f"Kept {_backups(len(old))} made before now: they still open with the old password.")
+        note(f"Kept {everything} made before now: they still open with the old password.")
         return
     note(
-        f"{_backups(len(old))} made before now still open with the old password (in {folder}). "
-        "If someone may know it, delete them there; "
+        f"{everything} made before now still open with the old password (in "
+        f"{everything.places()}). If someone may know it, delete them there; "
         "next time choose with --old-backups reencrypt, delete or keep."
     )
 
@@ -88,8 +126,8 @@ def _backups(count: int) -> str:
     return f"{count} backup" if count == 1 else f"{count} backups"
 
 
-def _ask_about_backups(count: int) -> str | None:
-    """Ask on the terminal what to do with `count` backups; None without a terminal."""
+def _ask_about_backups(found: _Found) -> str | None:
+    """Ask on the terminal what to do with the backups `found`; None without a terminal."""
     try:
         terminal = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
@@ -98,8 +136,8 @@ def _ask_about_backups(count: int) -> str | None:
     try:
         _say(
             terminal,
-            f"{_backups(count)} open with the current password, and would still open with it "
-            "after the change.\n",
+            f"{found} open with the current password, and would still open with it after "
+            "the change.\n",
         )
         for _ in range(3):
             _say(

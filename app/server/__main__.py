@@ -16,7 +16,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
@@ -266,12 +265,6 @@ def _run(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
-def _when(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _database_for(args: argparse.Namespace, data_dir: Path) -> Database:
     from app.server.database import default_database, parse_database_url
     from app.server.keys import ensure_data_dir
@@ -310,15 +303,13 @@ async def _apikey(args: argparse.Namespace, data_dir: Path) -> int:
             )
             return 0
         if args.apikey_command == "list":
-            rows = await store.list_api_keys()
-            for info in rows:
-                state = "active" if info.revoked_at is None else f"revoked {_when(info.revoked_at)}"
-                print(f"{info.key_id}\t{info.rp}\t{_when(info.created_at)}\t{state}")
-            if not rows:
-                print(
-                    f"{PROG}: no API keys yet; make one with `{PROG} apikey create NAME`",
-                    file=sys.stderr,
-                )
+            from app.server.credential_rows import CredentialRow, print_rows
+
+            rows = [
+                CredentialRow(info.key_id, info.rp, info.created_at, info.revoked_at)
+                for info in await store.list_api_keys()
+            ]
+            print_rows(rows, f"{PROG}: no API keys yet; make one with `{PROG} apikey create NAME`")
             return 0
         key = str(args.key)
         key_id = key_id_for(hash_api_key(key)) if key.startswith("kf_") else key
@@ -341,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "duo":
             from app.server.duo.cli import run as run_duo
 
-            return asyncio.run(run_duo(args, data_dir))
+            return asyncio.run(run_duo(args, data_dir, _database_for(args, data_dir)))
         return asyncio.run(_apikey(args, data_dir))
     except (KeyfobError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -31,12 +31,15 @@ SCHEMA_VERSION: Final = "SELECT COALESCE(MAX(version), 0) FROM keyfob_schema"
 _T = TypeVar("_T")
 
 # What "the database cannot be reached now" looks like: refused or dropped connections,
-# a server shutting down or starting up, a full server, a timeout.
+# a server shutting down or starting up, a full server, a timeout. A pooled connection that
+# the server dropped while it sat idle can be left mid-message: asyncpg then raises
+# InternalClientError ("another operation is in progress") on its next use.
 UNAVAILABLE: Final = (
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.InvalidAuthorizationSpecificationError,

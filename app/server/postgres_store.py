@@ -117,11 +117,6 @@ class PostgresStore(SqlStore):
 
         return cls(await opening(url, run), url, node_id)
 
-    @property
-    def pool(self) -> Any:
-        """The node's connection pool, which the Duo tables share (one limit per node)."""
-        return self._pool
-
     async def close(self) -> None:
         try:
             await self._pool.close()
@@ -142,7 +137,9 @@ class PostgresStore(SqlStore):
     # -- running queries -------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[Connection]:
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection of the node's pool, which the Duo tables share (one limit per node);
+        any sign of the database being away is StoreUnavailable (503), counted in `health`."""
         try:
             # Any refusal to give a connection (the server down, starting, full, the
             # database closed to connections) means: not now.
@@ -171,14 +168,14 @@ class PostgresStore(SqlStore):
         return StoreUnavailable("the database is unavailable; try again shortly")
 
     async def _read(self, fn: Callable[[Connection], Awaitable[_T]]) -> _T:
-        async with self._connection() as conn:
+        async with self.connection() as conn:
             return await fn(conn)
 
     async def _write(self, fn: Callable[[Connection], Awaitable[_T]]) -> _T:
         """`fn` in one transaction, run again if it lost a deadlock or serialization race."""
         for attempt in range(RETRIES):
             try:
-                async with self._connection() as conn, conn.transaction():
+                async with self.connection() as conn, conn.transaction():
                     return await fn(conn)
             except asyncpg.exceptions.TransactionRollbackError:
                 if attempt == RETRIES - 1:

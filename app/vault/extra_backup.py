@@ -95,6 +95,30 @@ def _digest_of(path: Path) -> bytes | None:
         return None
 
 
+def _check_folder(folder: Path) -> None:
+    """ExtraBackupError unless `folder` is a folder that is there."""
+    try:
+        present, is_folder = folder.exists(), folder.is_dir()
+    except OSError as error:  # a folder on the way that may not be looked into, say
+        reason = error.strerror or type(error).__name__
+        raise ExtraBackupError(
+            f"cannot reach the backup folder {folder}: {reason}. Check the folder, or choose "
+            "another in Settings",
+            f"Cannot reach the folder: {reason}.",
+        ) from None
+    if not present:
+        raise ExtraBackupError(
+            f"the backup folder {folder} is not there (is the drive connected?): connect it, "
+            "or choose another folder in Settings",
+            "The folder is not there: is the drive connected?",
+        )
+    if not is_folder:
+        raise ExtraBackupError(
+            f"{folder} is a file, not a folder: choose a folder in Settings",
+            "That is a file, not a folder: choose a folder.",
+        )
+
+
 def copy_vault(
     vault_path: Path,
     folder: Path,
@@ -110,21 +134,13 @@ def copy_vault(
     ExtraBackupError with what to do; never creates `folder`.
     """
     now = datetime.now(UTC)
-    if not folder.exists():
-        raise ExtraBackupError(
-            f"the backup folder {folder} is not there (is the drive connected?): connect it, "
-            "or choose another folder in Settings",
-            "The folder is not there: is the drive connected?",
-        )
-    if not folder.is_dir():
-        raise ExtraBackupError(
-            f"{folder} is a file, not a folder: choose a folder in Settings",
-            "That is a file, not a folder: choose a folder.",
-        )
+    _check_folder(folder)
     try:
         raw = read_existing(vault_path)
     except VaultError as error:
-        raise ExtraBackupError(f"the vault could not be read for the copy: {error}") from None
+        raise ExtraBackupError(
+            f"the vault could not be read for the copy into {folder}: {error}"
+        ) from None
     digest = hashlib.sha256(raw).digest()
     if not force and digest == known_digest:
         return CopyResult(None, digest, now)
@@ -133,12 +149,12 @@ def copy_vault(
     if copies and _digest_of(copies[0]) == digest:
         return CopyResult(None, digest, now)
     stamp = now.strftime(_STAMP)
-    for attempt in range(1000):
-        suffix = f"-{attempt}" if attempt else ""
-        target = folder / f"{vault_path.stem}-{tag}-{stamp}{suffix}{vault_path.suffix}"
-        if not target.exists():
-            break
     try:
+        for attempt in range(1000):
+            suffix = f"-{attempt}" if attempt else ""
+            target = folder / f"{vault_path.stem}-{tag}-{stamp}{suffix}{vault_path.suffix}"
+            if not target.exists():
+                break
         atomic_write(target, raw)
     except OSError as error:
         reason = error.strerror or type(error).__name__

@@ -2,8 +2,9 @@
 
 `preferences.json` in $KEYFOB_CONFIG_DIR, else the per-user config folder (~/.config/Keyfob on
 Linux). The desktop app's Settings keep every preference here (QSettings keeps only window
-state), and the CLI reads those that change codes: `keyfob code` applies the clock correction
-set in Settings, so both faces show the same code.
+state), and the CLI reads those that both faces must follow: `keyfob code` applies the clock
+correction set in Settings, so both show the same code, and every command that changes the
+vault copies it into the extra backup folder set there, as the app does.
 
     {"format": "keyfob-preferences", "version": 1,
      "preferences": {"time/offset_seconds": -20.0, "security/auto_lock_minutes": 5, ...}}
@@ -33,6 +34,12 @@ MAX_BYTES = 64 * 1024  # a few dozen short values; a bigger file is not ours
 
 TIME_OFFSET = "time/offset_seconds"
 MAX_TIME_OFFSET = 24 * 3600.0
+# The extra backup folder (a synced folder, a USB stick) that gets a copy of the vault after
+# each change, from the desktop app and the CLI alike, and how many copies it keeps.
+EXTRA_FOLDER = "backup/extra_folder"
+EXTRA_COPIES = "backup/extra_copies"
+DEFAULT_EXTRA_COPIES = 10
+MAX_EXTRA_COPIES = 100
 
 _log = logging.getLogger(__name__)
 V = TypeVar("V", bool, int, float, str)
@@ -121,6 +128,19 @@ class Preferences:
         """Seconds added to the system clock for every code (the correction set in Settings)."""
         value = self.value(TIME_OFFSET, 0.0, float)
         return value if -MAX_TIME_OFFSET <= value <= MAX_TIME_OFFSET else 0.0
+
+    @property
+    def extra_backup_folder(self) -> Path | None:
+        """The folder that gets a copy of the vault after each change (None: no copies), with
+        `~` expanded. The text as Settings stored it: EXTRA_FOLDER."""
+        text = self.value(EXTRA_FOLDER, "", str)
+        return Path(text).expanduser() if text else None
+
+    @property
+    def extra_backup_copies(self) -> int:
+        """How many copies of this vault the extra folder keeps (the newest)."""
+        value = self.value(EXTRA_COPIES, DEFAULT_EXTRA_COPIES, int)
+        return value if 1 <= value <= MAX_EXTRA_COPIES else DEFAULT_EXTRA_COPIES
 
     # --- writing ---------------------------------------------------------------------------
 

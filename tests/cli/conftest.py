@@ -25,7 +25,11 @@ class Cli:
     env: dict[str, str]
 
     def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [KEYFOB, *args],
@@ -37,6 +41,7 @@ class Cli:
             check=False,
             # No controlling terminal, as in CI and scripts: prompts must not hang.
             start_new_session=True,
+            preexec_fn=preexec_fn,
         )
 
     def make_vault(self, password: str = PASSWORD) -> Vault:

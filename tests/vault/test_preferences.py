@@ -13,7 +13,11 @@ from hypothesis import strategies as st
 
 from app.vault.paths import CONFIG_ENV, default_config_dir
 from app.vault.preferences import (
+    DEFAULT_EXTRA_COPIES,
+    EXTRA_COPIES,
+    EXTRA_FOLDER,
     FILE_NAME,
+    MAX_EXTRA_COPIES,
     MAX_TIME_OFFSET,
     TIME_OFFSET,
     Preferences,
@@ -60,6 +64,26 @@ def test_typed_reads_fall_back_to_the_default(tmp_path: Path) -> None:
     assert preferences.value("missing", 2.5, float) == 2.5
 
 
+def test_the_extra_backup_folder_and_its_copies_read_as_both_faces_use_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert Preferences(tmp_path).extra_backup_folder is None  # no file: no copies
+    assert Preferences(tmp_path).extra_backup_copies == DEFAULT_EXTRA_COPIES
+    Preferences(tmp_path).update({EXTRA_FOLDER: "~/usb stick", EXTRA_COPIES: MAX_EXTRA_COPIES})
+    again = Preferences(tmp_path)
+    assert again.extra_backup_folder == tmp_path / "home" / "usb stick"
+    assert again.extra_backup_copies == MAX_EXTRA_COPIES
+    for off in ("", 3, None, True):  # "" is what Settings' "Turn off" stores
+        write(tmp_path, {EXTRA_FOLDER: off})
+        assert Preferences(tmp_path).extra_backup_folder is None, off
+    for odd in (0, -1, MAX_EXTRA_COPIES + 1, 2.0, "5", True):
+        write(tmp_path, {EXTRA_COPIES: odd})
+        assert Preferences(tmp_path).extra_backup_copies == DEFAULT_EXTRA_COPIES, odd
+    write(tmp_path, {EXTRA_COPIES: 1})
+    assert Preferences(tmp_path).extra_backup_copies == 1
+
+
 def test_keys_of_a_newer_keyfob_and_of_another_writer_are_kept(tmp_path: Path) -> None:
     write(tmp_path, {"future/thing": {"nested": [1, 2]}})
     mine = Preferences(tmp_path)
@@ -101,10 +125,15 @@ def test_any_file_gives_preferences_or_a_damaged_file_left_as_it_is(
     if values is None:
         assert preferences.problem.startswith(f"{path} is damaged")
         assert preferences.time_offset == 0.0
+        assert preferences.extra_backup_folder is None
     else:
         assert isinstance(values, dict)
         assert preferences.problem == ""
         assert isinstance(preferences.time_offset, float)
+        assert preferences.extra_backup_folder is None or isinstance(
+            preferences.extra_backup_folder, Path
+        )
+    assert 1 <= preferences.extra_backup_copies <= MAX_EXTRA_COPIES
     assert path.read_bytes() == raw  # reading never changes the file
 
 

@@ -140,7 +140,9 @@ class DuoApi:
         await self.store.close()
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_route("*", "/auth/v2/{endpoint}", self.handle)
+        # Everything under /auth/ is Duo's, so a wrong path (a trailing slash, Auth API v1)
+        # is told in Duo's shape too.
+        app.router.add_route("*", "/auth{path:(/.*)?}", self.handle)
         self.pages.add_routes(app)
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -153,7 +155,8 @@ class DuoApi:
         return web.json_response({"stat": "OK", "response": result})
 
     async def _call(self, request: web.Request) -> object:
-        found = ENDPOINTS.get(request.match_info["endpoint"])
+        version, _, endpoint = request.match_info["path"].removeprefix("/").partition("/")
+        found = ENDPOINTS.get(endpoint) if version == "v2" else None
         if found is None:
             raise not_found()
         method, signed, handler = found

@@ -14,12 +14,13 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from app.core.errors import KeyfobError
+from app.server.credential_rows import CredentialRow, print_rows
+from app.server.database import Database, open_store
 from app.server.duo.credentials import (
     DUO_KEY_FILE,
     DuoKeyring,
@@ -73,12 +74,6 @@ def add_commands(
     revoke.add_argument("ikey", metavar="IKEY", help="the integration key")
 
 
-def _when(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def api_hostname(public_url: str) -> str:
     """What an IdP's "API hostname" setting takes: the host, and the port if not 443."""
     parts = urlsplit(public_url)
@@ -87,15 +82,11 @@ def api_hostname(public_url: str) -> str:
     return host if parts.port in {None, 443} else f"{host}:{parts.port}"
 
 
-async def run(args: argparse.Namespace, data_dir: Path) -> int:
-    """The chosen subcommand; KeyfobError for what went wrong (one line, from main)."""
-    from app.server.database import default_database, open_store, parse_database_url
+async def run(args: argparse.Namespace, data_dir: Path, database: Database) -> int:
+    """The chosen subcommand on `database` (from --database, else the data folder's);
+    KeyfobError for what went wrong (one line, from main)."""
     from app.server.keys import ensure_data_dir
 
-    if args.database:
-        database = parse_database_url(args.database)
-    else:
-        database = default_database(ensure_data_dir(data_dir))
     # Opening the push store makes or upgrades the schema, Duo's tables included.
     push_store = await open_store(database, node_id="cli", max_connections=1)
     try:
@@ -139,15 +130,11 @@ async def _create(args: argparse.Namespace, key_file: Path, store: DuoStore) -> 
 
 
 async def _list(store: DuoStore) -> int:
-    rows = await store.list_integrations()
-    for row in rows:
-        state = "active" if row.revoked_at is None else f"revoked {_when(row.revoked_at)}"
-        print(f"{row.ikey}\t{row.rp}\t{_when(row.created_at)}\t{state}")
-    if not rows:
-        print(
-            f"{PROG}: no Duo integrations yet; make one with `{PROG} duo create NAME`",
-            file=sys.stderr,
-        )
+    rows = [
+        CredentialRow(row.ikey, row.rp, row.created_at, row.revoked_at)
+        for row in await store.list_integrations()
+    ]
+    print_rows(rows, f"{PROG}: no Duo integrations yet; make one with `{PROG} duo create NAME`")
     return 0
 
 

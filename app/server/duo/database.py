@@ -20,4 +20,4 @@ async def open_duo_store(database: Database, push_store: Store) -> DuoStore:
     from app.server.postgres_store import PostgresStore
 
     assert isinstance(push_store, PostgresStore)
-    return PostgresDuoStore(push_store.pool)
+    return PostgresDuoStore(push_store)

@@ -20,6 +20,7 @@ from aiohttp import web
 from PIL import Image
 
 from app.server.duo.service import Activation, DuoService
+from app.server.errors import StoreUnavailable
 
 TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{32}")
 _TOKEN_IN_PATH: Final = re.compile(r"(/duo/(?:activate|qr)/)[A-Za-z0-9_-]{32}")
@@ -28,6 +29,9 @@ _HEADERS: Final = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+_UNAVAILABLE: Final = (
+    "<p>The Keyfob server cannot reach its database just now. Reload this page in a moment.</p>"
+)
 _PAGE_POLICY: Final = (
     "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
@@ -115,15 +119,25 @@ class ActivationPages:
         return token, await self.service.activation(token)
 
     async def show(self, request: web.Request) -> web.Response:
-        token, activation = await self._activation(request)
-        status, text = page(activation, token)
         headers = {**_HEADERS, "Content-Security-Policy": _PAGE_POLICY}
+        try:
+            token, activation = await self._activation(request)
+        except StoreUnavailable as error:
+            # A person is looking at this page: tell them in words, not in JSON.
+            headers["Retry-After"] = str(error.retry_after)
+            status, text = 503, _document("Try again shortly", _UNAVAILABLE)
+        else:
+            status, text = page(activation, token)
         return web.Response(
             text=text, status=status, content_type="text/html", charset="utf-8", headers=headers
         )
 
     async def image(self, request: web.Request) -> web.Response:
-        _, activation = await self._activation(request)
+        try:
+            _, activation = await self._activation(request)
+        except StoreUnavailable as error:
+            headers = {**_HEADERS, "Retry-After": str(error.retry_after)}
+            return web.Response(status=503, text="Try again shortly.", headers=headers)
         if activation is None or activation.code is None:
             return web.Response(status=404, text="No such QR code.", headers=_HEADERS)
         return web.Response(

@@ -50,7 +50,9 @@ def as_dict(pairs: Sequence[tuple[str, str]]) -> Params:
 
 def json_params(body: bytes) -> Params:
     """A v4/v5 JSON body: an object whose values are strings (duo_client sends strings;
-    numbers and booleans are read as the strings a form would carry)."""
+    numbers and booleans are read as the strings a form would carry). duo_client's own
+    command line (`python -m duo_client.client --sig-version 5`) sends each value as a list
+    of one: that is the value; a longer list is as ambiguous as a form name given twice."""
     try:
         obj = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -58,7 +60,8 @@ def json_params(body: bytes) -> Params:
     if not isinstance(obj, dict):
         raise invalid_parameter("body")
     params: Params = {}
-    for name, value in obj.items():
+    for name, given in obj.items():
+        value = given[0] if isinstance(given, list) and len(given) == 1 else given
         if isinstance(value, bool):
             params[name] = "1" if value else "0"
         elif isinstance(value, str | int):

@@ -1,9 +1,9 @@
-"""The Duo tables in the server's PostgreSQL database, on the push store's pool.
+"""The Duo tables in the server's PostgreSQL database, on the push store's connections.
 
-Sharing the pool keeps one connection limit per node, Duo calls included. A lost or refused
-connection is
-`StoreUnavailable` (the Duo API answers 503); the pool reconnects by itself. The queries are
-sql.py's, their `?` parameters written as PostgreSQL's `$n`.
+Sharing them keeps one connection limit per node, Duo calls included, and one account of the
+database's health: a lost or refused connection is StoreUnavailable (the Duo API answers
+503) exactly as for the push API. The queries are sql.py's, their `?` parameters written as
+PostgreSQL's `$n`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from typing import Any
-
-import asyncpg  # type: ignore[import-untyped]
 
 from app.server.duo.sql import Args, DuoSqlStore, Row, Statement
-from app.server.errors import StoreUnavailable
-from app.server.postgres_connection import UNAVAILABLE
+from app.server.postgres_store import PostgresStore
 
 _PARAMETER = re.compile(r"\?")
 
@@ -35,33 +31,22 @@ def _count(status: str) -> int:
 
 
 class PostgresDuoStore(DuoSqlStore):
-    """On the push store's pool, which that store opens and closes."""
+    """On the push store's connections: its pool, its outage handling and health."""
 
-    def __init__(self, pool: Any) -> None:
-        self._pool = pool
+    def __init__(self, push_store: PostgresStore) -> None:
+        self._push_store = push_store
 
     async def close(self) -> None:
         """Nothing to close: the pool is the push store's."""
 
     async def _rows(self, sql: str, args: Args = ()) -> Sequence[Row]:
-        try:
-            async with self._pool.acquire(timeout=10.0) as conn:
-                rows: list[Row] = await conn.fetch(_numbered(sql), *args)
-                return rows
-        except (*UNAVAILABLE, asyncpg.exceptions.CannotConnectNowError) as exc:
-            raise await self._unavailable() from exc
+        async with self._push_store.connection() as conn:
+            rows: list[Row] = await conn.fetch(_numbered(sql), *args)
+            return rows
 
     async def _change(self, statements: Sequence[Statement]) -> int:
-        try:
-            async with self._pool.acquire(timeout=10.0) as conn, conn.transaction():
-                changed = 0
-                for sql, args in statements:
-                    changed = _count(await conn.execute(_numbered(sql), *args))
-                return changed
-        except (*UNAVAILABLE, asyncpg.exceptions.CannotConnectNowError) as exc:
-            raise await self._unavailable() from exc
-
-    async def _unavailable(self) -> StoreUnavailable:
-        # Connections that died with the server would each fail once more: drop them now.
-        await self._pool.expire_connections()
-        return StoreUnavailable("the database is unavailable; try again shortly")
+        async with self._push_store.connection() as conn, conn.transaction():
+            changed = 0
+            for sql, args in statements:
+                changed = _count(await conn.execute(_numbered(sql), *args))
+            return changed

@@ -16,7 +16,29 @@ from typing import Any, TypeVar, cast
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
 
-from app.vault.preferences import MAX_TIME_OFFSET, TIME_OFFSET, Preferences, PreferencesError
+from app.vault.preferences import (
+    DEFAULT_EXTRA_COPIES,
+    EXTRA_COPIES,
+    EXTRA_FOLDER,
+    MAX_EXTRA_COPIES,
+    MAX_TIME_OFFSET,
+    TIME_OFFSET,
+    Preferences,
+    PreferencesError,
+)
+
+# MAX_EXTRA_COPIES is the preferences file's (the CLI keeps the same count): named here too.
+__all__ = [
+    "APPLICATION",
+    "MAX_AUTO_LOCK_MINUTES",
+    "MAX_CLIPBOARD_SECONDS",
+    "MAX_EXTRA_COPIES",
+    "MAX_NEXT_CODE_SECONDS",
+    "ORGANISATION",
+    "Settings",
+    "SortMode",
+    "Theme",
+]
 
 ORGANISATION = "Keyfob"
 APPLICATION = "Keyfob"
@@ -52,14 +74,13 @@ _DEFAULTS: dict[str, tuple[Any, type]] = {
     "tray/close_to_tray": (False, bool),
     TIME_OFFSET: (0.0, float),
     "time/check_url": ("", str),
-    "backup/extra_folder": ("", str),
-    "backup/extra_copies": (10, int),
+    EXTRA_FOLDER: ("", str),
+    EXTRA_COPIES: (DEFAULT_EXTRA_COPIES, int),
 }
 
 MAX_AUTO_LOCK_MINUTES = 24 * 60
 MAX_CLIPBOARD_SECONDS = 3600
 MAX_NEXT_CODE_SECONDS = 30
-MAX_EXTRA_COPIES = 100
 
 
 class Settings(QObject):
@@ -226,20 +247,20 @@ class Settings(QObject):
     def extra_backup_folder(self) -> str:
         """A folder (synced, or a USB stick) that gets a copy of the vault after each change
         ("" = none)."""
-        return str(self._get("backup/extra_folder"))
+        return str(self._get(EXTRA_FOLDER))
 
     @extra_backup_folder.setter
     def extra_backup_folder(self, value: str) -> None:
-        self._set("backup/extra_folder", str(value).strip())
+        self._set(EXTRA_FOLDER, str(value).strip())
 
     @property
     def extra_backup_copies(self) -> int:
-        """How many copies of the vault the extra folder keeps (the newest)."""
-        return self._number("backup/extra_copies", 1, MAX_EXTRA_COPIES)
+        """How many copies of the vault the extra folder keeps (the newest): the CLI's rule."""
+        return self._preferences.extra_backup_copies
 
     @extra_backup_copies.setter
     def extra_backup_copies(self, value: int) -> None:
-        self._set("backup/extra_copies", max(1, min(MAX_EXTRA_COPIES, int(value))))
+        self._set(EXTRA_COPIES, max(1, min(MAX_EXTRA_COPIES, int(value))))
 
     # --- window state (not a preference, but remembered the same way) ----------------------
 

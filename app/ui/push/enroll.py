@@ -155,7 +155,8 @@ class PushEnrollDialog(QDialog):
         self.intro = QLabel(
             self.tr(
                 "<b>%1</b> will ask this computer to approve each sign-in to <b>%2</b>. "
-                "You approve by typing the number the sign-in page shows."
+                "You approve each request here, typing the number the sign-in page shows "
+                "when it shows one."
             )
             .replace("%1", html.escape(uri.issuer))
             .replace("%2", html.escape(uri.user))

@@ -31,6 +31,7 @@ from app.ui.common.settings import MAX_EXTRA_COPIES, Settings
 from app.ui.common.status_line import StatusLine
 from app.ui.common.widgets import muted, plain_label, plain_tooltip
 from app.ui.common.worker import run_in_thread
+from app.vault.preferences import EXTRA_FOLDER
 
 if TYPE_CHECKING:
     from app.vault.extra_backup import CopyResult
@@ -71,7 +72,7 @@ class ExtraBackup(QObject):
         self._start(force=True)
 
     def _setting_changed(self, key: str) -> None:
-        if key == "backup/extra_folder":
+        if key == EXTRA_FOLDER:
             self._digest = None
             self.last_error = ""
             self.last_copy = None

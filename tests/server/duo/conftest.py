@@ -11,6 +11,7 @@ push time out or a date stale.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import ssl
 import time
@@ -18,9 +19,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 import duo_client
+import duo_client.client as duo
 import pytest
 import pytest_asyncio
 import trustme
@@ -35,7 +38,15 @@ from app.server.duo.credentials import (
 )
 from app.server.duo.store import Integration
 from tests.server.conftest import FAST
-from tests.server.helpers import Device, ManualClock, Rp, connected_device, make_api_key, register
+from tests.server.helpers import (
+    Device,
+    ManualClock,
+    Reply,
+    Rp,
+    connected_device,
+    make_api_key,
+    register,
+)
 from tests.server.nginx_fixture import free_port
 
 T = TypeVar("T")
@@ -159,3 +170,65 @@ async def duo_env(tmp_path: Path, tls: Tls, database: str | None) -> AsyncIterat
         finally:
             await server.stop()
     assert server.stats.unexpected_errors == 0
+
+
+async def signed_reply(
+    env: DuoEnv,
+    integ: Integ | None,
+    method: str,
+    endpoint: str,
+    params: dict[str, str],
+    *,
+    version: int = 2,
+    host: str | None = None,
+    date: str | None = None,
+    headers: dict[str, str] | None = None,
+    unsigned_query: str = "",
+) -> Reply:
+    """A request signed with duo_client's own `sign` (as any Duo client does), sent as is;
+    the answer with its headers."""
+    path = "/auth/v2/" + endpoint
+    date = date or email.utils.formatdate()
+    host = host or f"localhost:{env.port}"
+    sent = dict(headers or {})
+    body: str | None = None
+    query = ""
+    if version == 2:
+        normal = duo.normalize_params(params)
+        if integ is not None:
+            sent["Authorization"] = duo.sign(
+                integ.ikey, integ.skey, method, host, path, date, 2, normal
+            )
+        encoded = urlencode(normal, doseq=True)
+        if method == "POST":
+            body, sent["Content-Type"] = encoded, "application/x-www-form-urlencoded"
+        else:
+            query = "?" + encoded if encoded else ""
+    else:
+        body = duo.Client.canon_json(params)
+        if integ is not None:
+            sent["Authorization"] = duo.sign(
+                integ.ikey, integ.skey, method, host, path, date, 5, {}, body=body
+            )
+        sent["Content-Type"] = "application/json"
+    sent["Date"] = date
+    if unsigned_query:
+        query = (query + "&" if query else "?") + unsigned_query
+    async with env.http.request(
+        method, env.base_url + path + query, data=body, headers=sent
+    ) as response:
+        text = await response.text()
+        return Reply(response.status, json.loads(text), dict(response.headers))
+
+
+async def raw(
+    env: DuoEnv,
+    integ: Integ | None,
+    method: str,
+    endpoint: str,
+    params: dict[str, str],
+    **options: Any,
+) -> tuple[int, Any]:
+    """`signed_reply`'s status and body."""
+    reply = await signed_reply(env, integ, method, endpoint, params, **options)
+    return reply.status, reply.body

@@ -10,8 +10,8 @@ import hashlib
 import io
 import json
 import time
+from collections import defaultdict
 from typing import Any
-from urllib.parse import urlencode
 
 import duo_client.client as duo
 import pytest
@@ -22,7 +22,7 @@ from PIL import Image
 
 from app.push.messages import Decision
 from app.push.session import ChallengeReceived
-from tests.server.duo.conftest import DuoEnv, Integ, call, refused
+from tests.server.duo.conftest import DuoEnv, Integ, call, raw, refused
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -34,54 +34,6 @@ INVALID_SIGNATURE = {
     "code": 40103,
     "message": "Invalid signature in request credentials",
 }
-
-
-async def raw(
-    env: DuoEnv,
-    integ: Integ | None,
-    method: str,
-    endpoint: str,
-    params: dict[str, str],
-    *,
-    version: int = 2,
-    host: str | None = None,
-    date: str | None = None,
-    headers: dict[str, str] | None = None,
-    unsigned_query: str = "",
-) -> tuple[int, Any]:
-    """A request signed with duo_client's own `sign` (as any Duo client does), sent as is."""
-    path = "/auth/v2/" + endpoint
-    date = date or email.utils.formatdate()
-    host = host or f"localhost:{env.port}"
-    sent = dict(headers or {})
-    body: str | None = None
-    query = ""
-    if version == 2:
-        normal = duo.normalize_params(params)
-        if integ is not None:
-            sent["Authorization"] = duo.sign(
-                integ.ikey, integ.skey, method, host, path, date, 2, normal
-            )
-        encoded = urlencode(normal, doseq=True)
-        if method == "POST":
-            body, sent["Content-Type"] = encoded, "application/x-www-form-urlencoded"
-        else:
-            query = "?" + encoded if encoded else ""
-    else:
-        body = duo.Client.canon_json(params)
-        if integ is not None:
-            sent["Authorization"] = duo.sign(
-                integ.ikey, integ.skey, method, host, path, date, 5, {}, body=body
-            )
-        sent["Content-Type"] = "application/json"
-    sent["Date"] = date
-    if unsigned_query:
-        query = (query + "&" if query else "?") + unsigned_query
-    async with env.http.request(
-        method, env.base_url + path + query, data=body, headers=sent
-    ) as response:
-        text = await response.text()
-        return response.status, json.loads(text)
 
 
 async def test_ping_is_unsigned_and_check_needs_the_right_secret(duo_env: DuoEnv) -> None:
@@ -138,6 +90,19 @@ async def test_every_signature_version_duo_client_sends(
     assert (await call(client.preauth, username="x y@example.com"))["result"] == "enroll"  # POST
 
 
+async def test_what_duo_clients_command_line_sends(duo_env: DuoEnv) -> None:
+    """`python -m duo_client.client` (DUO.md's check with a private CA) puts each value in
+    a list; signed v5 that is a JSON list of one, v2 a form."""
+    integ = await duo_env.integration()
+    for version in (5, 2):
+        client = duo_env.client(integ, sig_version=version)
+        params: defaultdict[str, list[str]] = defaultdict(list)
+        params["username"].append("cli user")
+        response, data = await call(client.api_call, "POST", "/auth/v2/preauth", params)
+        assert response.status == 200, data
+        assert json.loads(data)["response"]["result"] == "enroll"
+
+
 async def test_host_signed_with_its_port_as_gos_client_does(duo_env: DuoEnv) -> None:
     integ = await duo_env.integration()
     go_date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())  # RFC1123Z
@@ -168,8 +133,13 @@ async def test_parameters_the_signature_does_not_cover_are_refused(duo_env: DuoE
 
 async def test_unknown_endpoints_methods_and_the_logo(duo_env: DuoEnv) -> None:
     integ = await duo_env.integration()
-    status, body = await raw(duo_env, integ, "GET", "nothing_here", {})
-    assert (status, body) == (404, {"stat": "FAIL", "code": 40401, "message": "Resource not found"})
+    not_found = {"stat": "FAIL", "code": 40401, "message": "Resource not found"}
+    for endpoint in ("nothing_here", "check/", "", "auth/more"):
+        status, body = await raw(duo_env, integ, "GET", endpoint, {})
+        assert (status, body) == (404, not_found), endpoint
+    for path in ("/auth/v2", "/auth/v1/check", "/auth"):  # a wrong API hostname path
+        async with duo_env.http.get(duo_env.base_url + path) as response:
+            assert (response.status, await response.json()) == (404, not_found), path
     status, body = await raw(duo_env, integ, "GET", "preauth", {"username": "a"})
     assert (status, body["code"]) == (405, 40501)
     logo = await refused(duo_env.client(integ).logo)
@@ -278,6 +248,9 @@ LIVE = settings(
             "enroll",
             "enroll_status",
             "other",
+            "",
+            "check/",
+            "auth/extra",
         ]
     ),
     st.sampled_from(["GET", "POST", "PUT"]),
@@ -312,4 +285,34 @@ async def test_any_request_gets_duos_shape_never_a_500(
         assert body["stat"] == "FAIL"
         assert set(body) <= {"stat", "code", "message", "message_detail"}
         assert body["code"] // 100 == status
+    assert duo_env.server.stats.unexpected_errors == 0
+
+
+@LIVE
+@given(
+    st.sampled_from(["preauth", "auth", "enroll", "enroll_status", "auth_status", "check"]),
+    st.text(max_size=300) | st.sampled_from(['{"username": ["a", "b"]}', "[]", '{"a": {}}']),
+    st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain", ""]),
+)
+async def test_any_signed_body_gets_duos_shape_never_a_500(
+    duo_env: DuoEnv, endpoint: str, body: str, content_type: str
+) -> None:
+    """Whatever body a client signs (v5 signs its SHA-512), the answer is Duo's."""
+    integ = await duo_env.integration()
+    path, date = "/auth/v2/" + endpoint, email.utils.formatdate()
+    host = f"localhost:{duo_env.port}"
+    headers = {
+        "Date": date,
+        "Authorization": duo.sign(integ.ikey, integ.skey, "POST", host, path, date, 5, {}, body),
+    }
+    if content_type:
+        headers["Content-Type"] = content_type
+    async with duo_env.http.post(
+        duo_env.base_url + path, data=body.encode(), headers=headers
+    ) as response:
+        status, answer = response.status, await response.json(content_type=None)
+    assert status in {200, 400, 401, 405}, answer
+    assert answer["stat"] == ("OK" if status == 200 else "FAIL")
+    if status != 200:
+        assert answer["code"] // 100 == status
     assert duo_env.server.stats.unexpected_errors == 0

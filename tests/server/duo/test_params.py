@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+import duo_client.client as duo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -152,3 +153,13 @@ def test_any_json_body_is_string_parameters_or_40002(body: bytes) -> None:
         code = 0
     assert code in {0, 40002}
     assert all(isinstance(v, str) for v in params.values())
+
+
+def test_a_json_body_from_duo_clients_command_line_is_read() -> None:
+    """`python -m duo_client.client --sig-version 5` sends every value as a list of one."""
+    body = duo.Client.canon_json({"username": ["alice"], "factor": ["push"]})
+    assert p.json_params(body.encode()) == {"username": "alice", "factor": "push"}
+    for ambiguous in (b'{"username": ["a", "b"]}', b'{"username": []}', b'{"username": [["a"]]}'):
+        with pytest.raises(DuoError) as caught:
+            p.json_params(ambiguous)
+        assert (caught.value.code, caught.value.detail) == (40002, "username")
