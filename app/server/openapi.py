@@ -5,13 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
-from app.push.messages import CONTEXT_FIELDS
-
-_STATUS = ["pending", "approved", "denied", "fraud", "wrong_number", "expired", "cancelled"]
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+from app.server.openapi_schemas import COMPONENTS, ID, USER, ref
 
 
 def _json(schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
@@ -23,12 +17,12 @@ def _json(schema: dict[str, Any], description: str, **extra: Any) -> dict[str, A
 
 
 def _error(description: str) -> dict[str, Any]:
-    return _json(_ref("Error"), description)
+    return _json(ref("Error"), description)
 
 
 def _limited(description: str) -> dict[str, Any]:
     return _json(
-        _ref("Error"),
+        ref("Error"),
         description,
         headers={"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
     )
@@ -36,10 +30,6 @@ def _limited(description: str) -> dict[str, Any]:
 
 _BAD = _error("Malformed request: wrong content type, bad JSON, unknown field, value out of range.")
 _UNAUTHORIZED = _error("Missing, unknown or revoked API key.")
-_ID = {"type": "string", "pattern": "^[A-Za-z0-9_.~-]{1,128}$"}
-_USER = {"type": "string", "minLength": 1, "maxLength": 256}
-_TIME = {"type": "integer", "minimum": 0, "description": "Unix seconds"}
-_B64U = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "description": "base64url, no padding"}
 
 
 def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -61,7 +51,7 @@ def _by_id(what: str, operation_id: str, summary: str, ok: dict[str, Any]) -> di
     return {
         "operationId": operation_id,
         "summary": summary,
-        "parameters": [_path_param("id", _ID, f"The {what} id")],
+        "parameters": [_path_param("id", ID, f"The {what} id")],
         "responses": {"200": ok, "401": _UNAUTHORIZED, "404": _no_such(what)},
     }
 
@@ -89,10 +79,10 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "summary": "Start enrolling a device for a user: a keyfob://enroll URI for a QR",
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("EnrollmentRequest")}},
+                    "content": {"application/json": {"schema": ref("EnrollmentRequest")}},
                 },
                 "responses": {
-                    "201": _json(_ref("Enrollment"), "The enrollment; show `uri` as a QR code."),
+                    "201": _json(ref("Enrollment"), "The enrollment; show `uri` as a QR code."),
                     "400": _BAD,
                     "401": _UNAUTHORIZED,
                 },
@@ -103,7 +93,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "enrollment",
                 "getEnrollment",
                 "Whether a device has used the enrollment yet",
-                _json(_ref("EnrollmentStatus"), "The enrollment's status."),
+                _json(ref("EnrollmentStatus"), "The enrollment's status."),
             )
         },
         "/v1/devices": {
@@ -113,12 +103,12 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "security": [],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("RegistrationRequest")}},
+                    "content": {"application/json": {"schema": ref("RegistrationRequest")}},
                 },
                 "responses": {
-                    "201": _json(_ref("Registered"), "Registered."),
+                    "201": _json(ref("Registered"), "Registered."),
                     "200": _json(
-                        _ref("Registered"),
+                        ref("Registered"),
                         "A retry by the same device key: the same answer as the first time.",
                     ),
                     "400": _error("Malformed body."),
@@ -146,11 +136,11 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 ),
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("ChallengeRequest")}},
+                    "content": {"application/json": {"schema": ref("ChallengeRequest")}},
                 },
                 "responses": {
                     "201": _json(
-                        _ref("ChallengeCreated"),
+                        ref("ChallengeCreated"),
                         "Sent. Show `number` on the sign-in page; it never goes to the device.",
                     ),
                     "400": _BAD,
@@ -165,7 +155,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
             }
         },
         "/v1/challenges/{id}": {
-            "parameters": [_path_param("id", _ID, "The challenge id")],
+            "parameters": [_path_param("id", ID, "The challenge id")],
             "get": {
                 "operationId": "getChallenge",
                 "summary": "A challenge's status; with `wait`, a long poll until it is final",
@@ -179,7 +169,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
                     }
                 ],
                 "responses": {
-                    "200": _json(_ref("ChallengeStatus"), "The status."),
+                    "200": _json(ref("ChallengeStatus"), "The status."),
                     "400": _error("`wait` is not a whole number."),
                     "401": _UNAUTHORIZED,
                     "404": _no_such("challenge"),
@@ -189,11 +179,11 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "operationId": "cancelChallenge",
                 "summary": "Cancel a pending challenge",
                 "responses": {
-                    "200": _json(_ref("ChallengeStatus"), "Cancelled."),
+                    "200": _json(ref("ChallengeStatus"), "Cancelled."),
                     "401": _UNAUTHORIZED,
                     "404": _no_such("challenge"),
                     "409": _json(
-                        _ref("AlreadyFinal"), "The challenge had already ended; `status` says how."
+                        ref("AlreadyFinal"), "The challenge had already ended; `status` says how."
                     ),
                 },
             },
@@ -202,9 +192,9 @@ _DOCUMENT: Final[dict[str, Any]] = {
             "get": {
                 "operationId": "listDevices",
                 "summary": "A user's enrolled devices (revoked ones are not listed)",
-                "parameters": [_path_param("user", _USER, "The user, percent-encoded")],
+                "parameters": [_path_param("user", USER, "The user, percent-encoded")],
                 "responses": {
-                    "200": _json({"type": "array", "items": _ref("Device")}, "The devices."),
+                    "200": _json({"type": "array", "items": ref("Device")}, "The devices."),
                     "400": _error("The user is not 1-256 characters."),
                     "401": _UNAUTHORIZED,
                 },
@@ -215,14 +205,14 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "device",
                 "revokeDevice",
                 "Revoke a device; its open sockets close with 4403",
-                _json(_ref("Revoked"), "Revoked."),
+                _json(ref("Revoked"), "Revoked."),
             )
         },
         "/v1/users/{user}/unblock": {
             "post": {
                 "operationId": "unblockUser",
                 "summary": "Allow pushes again after a fraud report (the backoff is untouched)",
-                "parameters": [_path_param("user", _USER, "The user, percent-encoded")],
+                "parameters": [_path_param("user", USER, "The user, percent-encoded")],
                 "requestBody": {
                     "required": False,
                     "content": {
@@ -232,7 +222,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
                     },
                 },
                 "responses": {
-                    "200": _json(_ref("Unblocked"), "Unblocked (also when it was not blocked)."),
+                    "200": _json(ref("Unblocked"), "Unblocked (also when it was not blocked)."),
                     "400": _BAD,
                     "401": _UNAUTHORIZED,
                 },
@@ -256,9 +246,9 @@ _DOCUMENT: Final[dict[str, Any]] = {
                 "summary": "Readiness: the database answers and other nodes' notices arrive",
                 "security": [],
                 "responses": {
-                    "200": _json(_ref("Readiness"), "Ready for traffic."),
+                    "200": _json(ref("Readiness"), "Ready for traffic."),
                     "503": _json(
-                        _ref("Readiness"),
+                        ref("Readiness"),
                         "Not ready (`status` is `not_ready`): send traffic to another node.",
                         headers={"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
                     ),
@@ -274,181 +264,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
             }
         },
     },
-    "components": {
-        "securitySchemes": {
-            "bearer": {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "An API key from `keyfob-server apikey create NAME`.",
-            }
-        },
-        "headers": {
-            "RetryAfter": {
-                "description": "Seconds to wait before trying again.",
-                "schema": {"type": "integer", "minimum": 1},
-            }
-        },
-        "schemas": {
-            "Readiness": {
-                "type": "object",
-                "required": ["status", "database", "notifications"],
-                "properties": {
-                    "status": {"enum": ["ready", "not_ready"]},
-                    "database": {"type": "boolean", "description": "The database answers."},
-                    "notifications": {
-                        "type": "boolean",
-                        "description": "Other nodes' notices can arrive.",
-                    },
-                },
-            },
-            "Error": {
-                "type": "object",
-                "required": ["error", "message"],
-                "properties": {
-                    "error": {"type": "string", "description": "A stable machine-readable code"},
-                    "message": {"type": "string", "description": "What was wrong, for people"},
-                },
-            },
-            "EnrollmentRequest": {
-                "type": "object",
-                "required": ["user"],
-                "additionalProperties": False,
-                "properties": {
-                    "user": {**_USER, "description": "The RP's name for the account"},
-                    "ttl": {"type": "integer", "minimum": 60, "maximum": 86400, "default": 600},
-                },
-            },
-            "Enrollment": {
-                "type": "object",
-                "required": ["id", "uri", "expires_at"],
-                "properties": {
-                    "id": _ID,
-                    "uri": {
-                        "type": "string",
-                        "description": (
-                            "keyfob://enroll?v=1&url=&eid=&secret=&spk=&issuer=&user= "
-                            "(every value percent-encoded)"
-                        ),
-                    },
-                    "expires_at": _TIME,
-                },
-            },
-            "EnrollmentStatus": {
-                "type": "object",
-                "required": ["id", "status"],
-                "properties": {
-                    "id": _ID,
-                    "status": {"enum": ["pending", "completed", "expired"]},
-                    "device_id": {**_ID, "description": "Present once completed"},
-                },
-            },
-            "RegistrationRequest": {
-                "type": "object",
-                "required": ["eid", "secret", "device_key", "name", "ts", "sig"],
-                "additionalProperties": False,
-                "description": "Signed by the new device key with the tag keyfob-register-v1.",
-                "properties": {
-                    "eid": {"type": "string"},
-                    "secret": {**_B64U, "description": "32 bytes, from the URI"},
-                    "device_key": {**_B64U, "description": "Ed25519 public key, 32 bytes"},
-                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "ts": {"type": "integer", "description": "Device time (not judged)"},
-                    "sig": {**_B64U, "description": "Ed25519 signature, 64 bytes"},
-                },
-            },
-            "Registered": {
-                "type": "object",
-                "required": ["device_id", "ws_url", "issuer", "user", "server_time", "sig"],
-                "description": "Signed by the server key with the tag keyfob-registered-v1.",
-                "properties": {
-                    "device_id": _ID,
-                    "ws_url": {"type": "string"},
-                    "issuer": {"type": "string"},
-                    "user": {"type": "string"},
-                    "server_time": _TIME,
-                    "sig": _B64U,
-                },
-            },
-            "ChallengeRequest": {
-                "type": "object",
-                "required": ["user"],
-                "additionalProperties": False,
-                "properties": {
-                    "user": _USER,
-                    "action": {
-                        "type": "string",
-                        "minLength": 1,
-                        "maxLength": 200,
-                        "default": "Sign in",
-                    },
-                    "context": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            name: {"type": "string", "maxLength": 200} for name in CONTEXT_FIELDS
-                        },
-                    },
-                    "ttl": {"type": "integer", "minimum": 30, "maximum": 300, "default": 120},
-                    "number_matching": {"type": "boolean", "default": True},
-                },
-            },
-            "ChallengeCreated": {
-                "type": "object",
-                "required": ["id", "status", "expires_at"],
-                "properties": {
-                    "id": _ID,
-                    "status": {"const": "pending"},
-                    "number": {
-                        "type": "string",
-                        "pattern": "^[0-9]{2}$",
-                        "description": "Absent without number matching",
-                    },
-                    "expires_at": _TIME,
-                },
-            },
-            "ChallengeStatus": {
-                "type": "object",
-                "required": ["id", "status"],
-                "properties": {
-                    "id": _ID,
-                    "status": {"enum": _STATUS},
-                    "decided_at": {**_TIME, "description": "When it ended (final statuses)"},
-                    "device_id": {**_ID, "description": "The device that answered, if one did"},
-                },
-            },
-            "AlreadyFinal": {
-                "allOf": [
-                    _ref("Error"),
-                    {
-                        "type": "object",
-                        "required": ["status"],
-                        "properties": {"status": {"enum": _STATUS[1:]}},
-                    },
-                ]
-            },
-            "Device": {
-                "type": "object",
-                "required": ["device_id", "name", "online", "enrolled_at", "last_seen"],
-                "properties": {
-                    "device_id": _ID,
-                    "name": {"type": "string"},
-                    "online": {"type": "boolean"},
-                    "enrolled_at": _TIME,
-                    "last_seen": {"oneOf": [_TIME, {"type": "null"}]},
-                },
-            },
-            "Revoked": {
-                "type": "object",
-                "required": ["device_id", "revoked"],
-                "properties": {"device_id": _ID, "revoked": {"const": True}},
-            },
-            "Unblocked": {
-                "type": "object",
-                "required": ["user", "blocked"],
-                "properties": {"user": {"type": "string"}, "blocked": {"const": False}},
-            },
-        },
-    },
+    "components": COMPONENTS,
 }
 
 
