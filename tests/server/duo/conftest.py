@@ -52,6 +52,23 @@ from tests.server.nginx_fixture import free_port
 T = TypeVar("T")
 
 
+# The parameters the Duo endpoints read, for tests that draw requests made of them.
+PARAM_NAMES = [
+    "username",
+    "user_id",
+    "factor",
+    "device",
+    "async",
+    "type",
+    "pushinfo",
+    "ipaddr",
+    "display_username",
+    "txid",
+    "valid_secs",
+    "activation_code",
+]
+
+
 @dataclass(frozen=True)
 class Tls:
     ca_file: Path
@@ -147,12 +164,10 @@ async def refused(fn: Callable[..., object], *args: Any, **kwargs: Any) -> dict[
     return {"http": error.status, **body}
 
 
-@pytest_asyncio.fixture
-async def duo_env(tmp_path: Path, tls: Tls, database: str | None) -> AsyncIterator[DuoEnv]:
-    port = free_port()
-    clock = ManualClock(start=time.time())
-    config = ServerConfig(
-        data_dir=tmp_path / "data",
+def https_config(data_dir: Path, port: int, tls: Tls, database: str | None) -> ServerConfig:
+    """A server on 127.0.0.1:`port`, over HTTPS with the test CA's "localhost" certificate."""
+    return ServerConfig(
+        data_dir=data_dir,
         host="127.0.0.1",
         port=port,
         public_url=f"https://localhost:{port}",
@@ -161,6 +176,13 @@ async def duo_env(tmp_path: Path, tls: Tls, database: str | None) -> AsyncIterat
         limits=FAST,
         database=database,
     )
+
+
+@pytest_asyncio.fixture
+async def duo_env(tmp_path: Path, tls: Tls, database: str | None) -> AsyncIterator[DuoEnv]:
+    port = free_port()
+    clock = ManualClock(start=time.time())
+    config = https_config(tmp_path / "data", port, tls, database)
     server = PushServer(config, clock=clock)
     await server.start()
     connector = aiohttp.TCPConnector(ssl=tls.context())

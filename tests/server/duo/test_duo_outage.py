@@ -24,9 +24,15 @@ import pytest
 from app.push.messages import Decision
 from app.push.session import ChallengeReceived
 from app.server.app import PushServer
-from app.server.config import ServerConfig
-from tests.server.conftest import FAST
-from tests.server.duo.conftest import DuoEnv, Integ, Tls, call, refused, signed_reply
+from tests.server.duo.conftest import (
+    DuoEnv,
+    Integ,
+    Tls,
+    call,
+    https_config,
+    refused,
+    signed_reply,
+)
 from tests.server.helpers import ManualClock
 from tests.server.nginx_fixture import free_port
 from tests.server.postgres_fixture import running_cluster
@@ -74,16 +80,7 @@ async def test_a_database_outage_is_duos_503_then_resumes(
         assert made.returncode == 0, made.stderr
         keys = json.loads(made.stdout)
         integ = Integ(keys["ikey"], keys["skey"], "Example Site")
-        config = ServerConfig(
-            data_dir=data_dir,
-            host="127.0.0.1",
-            port=port,
-            public_url=f"https://localhost:{port}",
-            tls_cert=tls.cert_file,
-            tls_key=tls.key_file,
-            limits=FAST,
-            database=database,
-        )
+        config = https_config(data_dir, port, tls, database)
         clock = ManualClock(start=time.time())
         server = PushServer(config, clock=clock)
         await server.start()

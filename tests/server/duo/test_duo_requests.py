@@ -22,7 +22,7 @@ from PIL import Image
 
 from app.push.messages import Decision
 from app.push.session import ChallengeReceived
-from tests.server.duo.conftest import DuoEnv, Integ, call, raw, refused
+from tests.server.duo.conftest import PARAM_NAMES, DuoEnv, Integ, call, raw, refused
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -210,19 +210,6 @@ async def test_secret_keys_are_sealed_at_rest(duo_env: DuoEnv) -> None:
     assert enrolled["activation_code"].split("secret=")[1].split("&")[0].encode() not in stored
 
 
-PARAM_NAMES = [
-    "username",
-    "user_id",
-    "factor",
-    "device",
-    "async",
-    "type",
-    "pushinfo",
-    "ipaddr",
-    "txid",
-    "valid_secs",
-    "activation_code",
-]
 param_dicts = st.dictionaries(
     st.sampled_from(PARAM_NAMES) | st.text(min_size=1, max_size=8),
     st.sampled_from(["push", "auto", "sms", "1", "zed", "60", "c_x", "t_x"]) | st.text(max_size=40),

@@ -13,6 +13,7 @@ from app.server.duo import params as p
 from app.server.duo.errors import DuoError
 from app.server.errors import ApiError
 from app.server.validation import parse_challenge_request
+from tests.server.duo.conftest import PARAM_NAMES
 
 
 def test_authentiks_pushinfo_is_shown_as_pairs() -> None:
@@ -77,20 +78,6 @@ def test_auth_defaults() -> None:
     assert (typed.action, typed.is_async) == ("Transfer", True)
 
 
-PARAM_NAMES = [
-    "username",
-    "user_id",
-    "factor",
-    "device",
-    "async",
-    "type",
-    "pushinfo",
-    "ipaddr",
-    "display_username",
-    "txid",
-    "valid_secs",
-    "activation_code",
-]
 param_dicts = st.dictionaries(
     st.sampled_from(PARAM_NAMES) | st.text(max_size=8),
     st.sampled_from(["auto", "push", "1", "0", "alice", "DUABCDEFGHIJKLMNOPQR", "600"])
