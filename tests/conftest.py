@@ -1,4 +1,5 @@
-"""Test-wide set-up: Qt renders offscreen; the interop data beside the project."""
+"""Test-wide set-up: Qt renders offscreen; the interop data beside the project, and how an
+account compares with it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from app.core.account import Account, OtpType
+from app.core.secret import encode_base32
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -40,6 +44,22 @@ def interop_dir() -> Path:
     if running_in_ci():
         pytest.fail(f"{reason}; CI must have it", pytrace=False)
     pytest.skip(reason)
+
+
+def interop_fields(account: Account) -> dict[str, object]:
+    """An account's fields as expected.json writes them (a HOTP account has no period, the
+    others no counter), to compare imported accounts with what they must be."""
+    hotp = account.type is OtpType.HOTP
+    return {
+        "type": account.type.value,
+        "issuer": account.issuer,
+        "name": account.name,
+        "secret": encode_base32(account.secret),
+        "algorithm": account.algorithm.value,
+        "digits": account.digits,
+        "period": None if hotp else account.period,
+        "counter": account.counter if hotp else None,
+    }
 
 
 def interop_expected() -> dict[str, Any]:

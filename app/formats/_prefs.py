@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from xml.parsers import expat
 
-from app.formats.errors import ImportFormatError
-
 MAX_DEPTH = 32
 _SCALARS = frozenset({"int", "long", "boolean", "float"})
 
@@ -74,10 +72,3 @@ def parse_prefs(data: bytes) -> dict[str, str] | None:
     except (_NotPrefs, expat.ExpatError, ValueError, LookupError, UnicodeError):
         return None
     return values
-
-
-def load_prefs(data: bytes, what: str) -> dict[str, str]:
-    prefs = parse_prefs(data)
-    if prefs is None:
-        raise ImportFormatError(f"not {what}: the file is not an Android preferences XML file")
-    return prefs

@@ -36,11 +36,6 @@ def ensure_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
-def load_or_create_server_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The key every device pins; made on first start, then never changed (mode 0600)."""
-    return load_or_create_key_file(ensure_data_dir(data_dir) / SERVER_KEY_FILE)
-
-
 def load_or_create_key_file(path: Path) -> Ed25519PrivateKey:
     """The server key in `path`, made there (mode 0600) if the file does not exist.
 

@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import ssl
 import statistics
 import subprocess
@@ -58,27 +57,13 @@ from app.push.enrollment import (  # noqa: E402
 )
 from app.push.messages import Decision  # noqa: E402
 from app.push.session import ChallengeReceived, Connected, DeviceSession, Outgoing  # noqa: E402
+from tests.bench.shared import free_port, met, percentile, print_markdown, say, wait_listening  # noqa: E402
 
 SERVER = str(Path(sys.executable).with_name("keyfob-server"))
 TARGET_DEVICES = 1000
 TARGET_RATE = 50
 TARGET_P99_MS = 100
 SITE = "Bench Site"
-
-
-def say(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def cli(*args: str) -> str:
@@ -307,9 +292,6 @@ async def measure(
 
 
 def print_table(args: argparse.Namespace, results: dict[str, str]) -> None:
-    def met(value: float, limit: float, at_least: bool = False) -> str:
-        return "yes" if (value >= limit if at_least else value <= limit) else "NO"
-
     rows = [
         (
             "devices online",
@@ -336,15 +318,7 @@ def print_table(args: argparse.Namespace, results: dict[str, str]) -> None:
         ("allowed, server's share", results["server_allowed"], "all", ""),
     ]
     header = ("measure", "figure", "target", "met")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print(line(row))
+    print_markdown(header, rows)
 
 
 def start_server(folder: Path, port: int, cert: Path, key: Path) -> subprocess.Popen[bytes]:
@@ -367,11 +341,7 @@ def start_server(folder: Path, port: int, cert: Path, key: Path) -> subprocess.P
         stdout=log,
         stderr=log,
     )
-    deadline = time.monotonic() + 60
-    while "listening on" not in (folder / "server.log").read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError((folder / "server.log").read_text())
-        time.sleep(0.05)
+    wait_listening(folder / "server.log", process)
     return process
 
 

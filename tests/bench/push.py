@@ -33,7 +33,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,7 @@ from app.push.session import (  # noqa: E402
     DeviceSession,
     Outgoing,
 )
+from tests.bench.shared import free_port, met, percentile, print_markdown, say, wait_listening  # noqa: E402
 
 SERVER = str(Path(sys.executable).with_name("keyfob-server"))
 DEVICES_PER_ADDRESS = 40
@@ -72,16 +72,6 @@ TARGET_RECEIPT_P99_MS = 50
 TARGET_ROUND_TRIP_P99_MS = 100
 TARGET_DB_CONNECTIONS = 10
 T = TypeVar("T")
-
-
-def say(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rss_mib(pid: int) -> float:
@@ -95,11 +85,6 @@ def address(index: int) -> str:
     """The loopback address device `index` connects from (127.0.0.1 is the RP's)."""
     slot = index // DEVICES_PER_ADDRESS + 2
     return f"127.0.{slot // 250}.{slot % 250 + 2}"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def gather_limited(jobs: list[Callable[[], Awaitable[T]]], limit: int) -> list[T]:
@@ -296,14 +281,6 @@ def start_nodes(args: argparse.Namespace, folder: Path, database: str | None) ->
     return nodes
 
 
-def wait_listening(log_path: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while "listening on" not in log_path.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
-        time.sleep(0.05)
-
-
 async def run_once(args: argparse.Namespace, database_kind: str) -> tuple[int, dict[str, str]]:
     """One configuration: its nodes, the load, the figures."""
     setup = argparse.Namespace(**{**vars(args), "database": database_kind})
@@ -498,9 +475,6 @@ def print_table(args: argparse.Namespace, runs: list[tuple[str, dict[str, str]]]
         print("the bench did not finish; see the messages above")
         return
 
-    def ok(value: float, limit: float, *, at_least: bool = False) -> str:
-        return "yes" if (value >= limit if at_least else value <= limit) else "NO"
-
     last = runs[-1][1]
     several = int(last["nodes"]) > 1
     rss_target = TARGET_NODE_RSS_MIB if several else TARGET_RSS_MIB
@@ -509,31 +483,31 @@ def print_table(args: argparse.Namespace, runs: list[tuple[str, dict[str, str]]]
             "devices held",
             [r["held"] for _, r in runs],
             f"{TARGET_DEVICES}",
-            ok(int(last["held"]), TARGET_DEVICES, at_least=True),
+            met(int(last["held"]), TARGET_DEVICES, at_least=True),
         ),
         (
             "RSS per node, devices held (MiB)",
             [r["held_rss"] for _, r in runs],
             f"<= {rss_target}",
-            ok(float(last["held_rss_max"]), rss_target),
+            met(float(last["held_rss_max"]), rss_target),
         ),
         (
             "RSS per node, after the load (MiB)",
             [r["peak_rss"] for _, r in runs],
             f"<= {rss_target}",
-            ok(float(last["peak_rss_max"]), rss_target),
+            met(float(last["peak_rss_max"]), rss_target),
         ),
         (
             "challenge -> device p50 / p99 (ms)",
             [r["receipt"] for _, r in runs],
             f"p99 <= {TARGET_RECEIPT_P99_MS}",
-            ok(float(last["receipt_p99"]), TARGET_RECEIPT_P99_MS),
+            met(float(last["receipt_p99"]), TARGET_RECEIPT_P99_MS),
         ),
         (
             "create -> approve -> long poll p50 / p99 (ms)",
             [r["trip"] for _, r in runs],
             f"p99 <= {TARGET_ROUND_TRIP_P99_MS}",
-            ok(float(last["trip_p99"]), TARGET_ROUND_TRIP_P99_MS),
+            met(float(last["trip_p99"]), TARGET_ROUND_TRIP_P99_MS),
         ),
     ]
     if "db_connections" in last:
@@ -542,7 +516,7 @@ def print_table(args: argparse.Namespace, runs: list[tuple[str, dict[str, str]]]
                 "database connections per node (most)",
                 [r.get("db_connections", "-") for _, r in runs],
                 f"<= {TARGET_DB_CONNECTIONS}",
-                ok(float(last["db_connections_max"]), TARGET_DB_CONNECTIONS),
+                met(float(last["db_connections_max"]), TARGET_DB_CONNECTIONS),
             )
         )
     rows += [
@@ -554,15 +528,7 @@ def print_table(args: argparse.Namespace, runs: list[tuple[str, dict[str, str]]]
     ]
     header = ["measure", *(label for label, _ in runs), "target", "met"]
     table = [[name, *values, target, met] for name, values, target, met in rows]
-    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    print(line(header))
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in table:
-        print(line(row))
+    print_markdown(header, table)
 
 
 def main() -> int:

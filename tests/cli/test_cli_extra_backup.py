@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.core.account import Account, OtpType
-from app.vault import Vault, VaultAuthError, list_backups
+from app.vault import Vault, list_backups
 from app.vault.backups import backups_dir
 from app.vault.content import VaultContent
 from app.vault.envelope import parse
@@ -23,6 +23,7 @@ from app.vault.preferences import EXTRA_COPIES, EXTRA_FOLDER, FILE_NAME, Prefere
 from tests.cli.conftest import KEYFOB, PASSWORD, Cli, write_password_file
 from tests.cli.terminal import Terminal
 from tests.formats import samples
+from tests.vault_checks import opens_with
 
 NEW_PASSWORD = "a brand new passphrase"
 GITHUB_SECRET = "JBSWY3DPEHPK3PXP"
@@ -75,14 +76,6 @@ def add(cli: Cli, *uris: str) -> None:
 
 def issuers(content: VaultContent) -> list[str]:
     return [a.issuer for a in content.accounts]
-
-
-def opens_with(path: Path, password: str) -> bool:
-    try:
-        Vault.open(path, password)
-    except VaultAuthError:
-        return False
-    return True
 
 
 # --- a copy after each change ----------------------------------------------------------------

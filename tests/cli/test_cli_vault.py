@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app.vault import Vault, VaultAuthError, list_backups
+from app.vault import list_backups
 from app.vault.envelope import decrypt, parse, unwrap_with_password
 from tests.cli.conftest import KEYFOB, PASSWORD, Cli, assert_user_error, write_password_file
+from tests.vault_checks import opens_with
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -99,14 +100,6 @@ def _new_password_file(tmp_path: Path) -> Path:
     return write_password_file(new, NEW_PASSWORD + "\n")
 
 
-def _opens_with(path: Path, password: str) -> bool:
-    try:
-        Vault.open(path, password)
-    except VaultAuthError:
-        return False
-    return True
-
-
 def _with_backups(vault_cli: Cli) -> list[Path]:
     vault_cli("add", GITHUB)
     vault_cli("add", GITLAB)
@@ -133,7 +126,7 @@ def test_passwd_makes_a_new_key_and_says_what_the_old_password_still_opens(
     assert_user_error(vault_cli("list"), "password")
     listed = vault_cli("list", "--json", env={"KEYFOB_PASSWORD_FILE": str(tmp_path / "new.txt")})
     assert [e["issuer"] for e in json.loads(listed.stdout)] == ["GitHub", "GitLab"]
-    assert all(_opens_with(b.path, PASSWORD) for b in list_backups(vault_cli.vault))
+    assert all(opens_with(b.path, PASSWORD) for b in list_backups(vault_cli.vault))
 
 
 def test_passwd_can_re_encrypt_the_old_backups(vault_cli: Cli, tmp_path: Path) -> None:
@@ -148,8 +141,8 @@ def test_passwd_can_re_encrypt_the_old_backups(vault_cli: Cli, tmp_path: Path) -
     backups = list_backups(vault_cli.vault)
     assert len(backups) == 3
     for backup in backups:
-        assert _opens_with(backup.path, NEW_PASSWORD)
-        assert not _opens_with(backup.path, PASSWORD)
+        assert opens_with(backup.path, NEW_PASSWORD)
+        assert not opens_with(backup.path, PASSWORD)
     restored = vault_cli("restore", backups[0].name, env={"KEYFOB_PASSWORD_FILE": new})
     assert restored.returncode == 0, restored.stderr
 
@@ -179,7 +172,7 @@ def test_passwd_keeping_the_old_backups_says_so(vault_cli: Cli, tmp_path: Path) 
     assert "Kept 3 backups made before now: they still open with the old password." in (
         changed.stderr
     )
-    assert all(_opens_with(b.path, PASSWORD) for b in list_backups(vault_cli.vault))
+    assert all(opens_with(b.path, PASSWORD) for b in list_backups(vault_cli.vault))
 
 
 def test_passwd_refuses_an_unknown_choice_before_changing_anything(

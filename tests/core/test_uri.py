@@ -12,7 +12,7 @@ from app.core.account import MAX_COUNTER, MAX_PERIOD, Account, Algorithm, OtpTyp
 from app.core.errors import UriError
 from app.core.secret import encode_base32
 from app.core.uri import build_otpauth, parse_otpauth
-from tests.conftest import interop_dir
+from tests.conftest import interop_dir, interop_fields
 
 SECRET = "JBSWY3DPEHPK3PXP"
 SECRET_BYTES = b"Hello!\xde\xad\xbe\xef"
@@ -383,20 +383,6 @@ def _expected(path: str) -> list[dict[str, object]]:
     return entries
 
 
-def _fields(account: Account) -> dict[str, object]:
-    hotp = account.type is OtpType.HOTP
-    return {
-        "type": account.type.value,
-        "issuer": account.issuer,
-        "name": account.name,
-        "secret": encode_base32(account.secret),
-        "algorithm": account.algorithm.value,
-        "digits": account.digits,
-        "period": None if hotp else account.period,
-        "counter": account.counter if hotp else None,
-    }
-
-
 @pytest.mark.parametrize("path", ["otpauth_uri/plain.txt", "ente/ente_auth.txt"])
 def test_interop_files_match_expected(path: str) -> None:
     lines = (interop_dir() / path).read_text(encoding="utf-8").splitlines()
@@ -406,13 +392,13 @@ def test_interop_files_match_expected(path: str) -> None:
     by_secret = {entry["secret"]: entry for entry in expected}
     for account in accounts:
         entry = by_secret[encode_base32(account.secret)]
-        assert _fields(account) == {key: entry[key] for key in _fields(account)}
+        assert interop_fields(account) == {key: entry[key] for key in interop_fields(account)}
 
 
 def test_interop_uris_survive_build_and_parse() -> None:
     for line in (interop_dir() / "otpauth_uri/plain.txt").read_text().splitlines():
         account = parse_otpauth(line)
-        assert _fields(parse_otpauth(build_otpauth(account))) == _fields(account)
+        assert interop_fields(parse_otpauth(build_otpauth(account))) == interop_fields(account)
 
 
 # --- properties -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.account import Account
-from app.core.secret import encode_base32
+from tests.conftest import interop_fields
 from tests.formats import samples as s
 
 Seen = dict[str, object]
@@ -22,16 +22,8 @@ Seen = dict[str, object]
 def seen(account: Account) -> Seen:
     """What a user sees of an imported account (a HOTP account has no period, others no
     counter; the uuid and times are the import's own)."""
-    hotp = account.type.value == "hotp"
     return {
-        "type": account.type.value,
-        "issuer": account.issuer,
-        "name": account.name,
-        "secret": encode_base32(account.secret),
-        "algorithm": account.algorithm.value,
-        "digits": account.digits,
-        "period": None if hotp else account.period,
-        "counter": account.counter if hotp else None,
+        **interop_fields(account),
         "groups": list(account.groups),
         "note": account.note,
         "favourite": account.favourite,

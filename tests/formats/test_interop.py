@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from app.core.account import Account
 from app.core.secret import encode_base32
 from app.formats import registry
 from app.formats.errors import PasswordRequiredError, WrongPasswordError
-from tests.conftest import INTEROP_MISSING, interop_dir, interop_expected
+from tests.conftest import INTEROP_MISSING, interop_dir, interop_expected, interop_fields
 
 CASES: dict[str, dict[str, Any]] = interop_expected()
 NAMES = sorted(CASES) or [INTEROP_MISSING]
@@ -55,20 +54,6 @@ def _case(name: str) -> tuple[bytes, dict[str, Any]]:
     return (interop_dir() / name).read_bytes(), CASES[name]
 
 
-def _actual(account: Account) -> dict[str, object]:
-    hotp = account.type.value == "hotp"
-    return {
-        "type": account.type.value,
-        "issuer": account.issuer,
-        "name": account.name,
-        "secret": encode_base32(account.secret),
-        "algorithm": account.algorithm.value,
-        "digits": account.digits,
-        "period": None if hotp else account.period,
-        "counter": account.counter if hotp else None,
-    }
-
-
 def _wanted(entry: dict[str, Any]) -> dict[str, object]:
     wanted = {field: entry[field] for field in FIELDS}
     if "migration_line" in entry and entry["issuer"]:
@@ -92,7 +77,7 @@ def test_detected_read_and_equal_to_expected(name: str) -> None:
     importer, result = registry.read_file(data, name, case["password"])
     assert importer.name == claimed[0]
     assert result.problems == []
-    actual = [_actual(account) for account in result.accounts]
+    actual = [interop_fields(account) for account in result.accounts]
     entries: list[dict[str, Any]] = case["entries"]
     assert len(actual) == len(entries)
     unmatched = list(actual)

@@ -19,21 +19,13 @@ from app.ui.shell.controller import Controller
 from app.ui.shell.rollback_notice import RollbackNotice
 from app.ui.transfer.old_backups_dialog import OldBackupsDialog
 from app.vault.backups import list_backups
-from app.vault.errors import VaultAuthError
 from app.vault.kdf import KdfParams
 from app.vault.revisions import RevisionLog
 from app.vault.store import Vault
 from tests.ui.conftest import PASSWORD, SAMPLE, WAIT_MS, unlock
+from tests.vault_checks import opens_with
 
 NEW = "four unrelated words here"
-
-
-def opens_with(path: Path, password: str) -> bool:
-    try:
-        Vault.open(path, password)
-    except VaultAuthError:
-        return False
-    return True
 
 
 def open_dialog(window: MainWindow) -> ChangePasswordDialog:
