@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.files import atomic_write, fsync_dir, temp_prefix
-from app.vault.content import VaultContent, decode_content
+from app.vault.content import VaultContent, decode_content, encode_content
 from app.vault.envelope import Envelope, decrypt, parse, seal, unwrap_with_password, wipe_key
 from app.vault.errors import VaultError, VaultFormatError
 from app.vault.fileio import (
@@ -36,6 +36,7 @@ from app.vault.fileio import (
     sweep_temp_files,
     write_lock,
 )
+from app.vault.stamping import stamp_changes
 
 if TYPE_CHECKING:
     from app.vault.revisions import RevisionLog
@@ -247,12 +248,34 @@ def restore_backup(
             document = envelope.document
             header = document["header"]
             header["revision"] = _revision_floor(vault_path, header, revisions)
+            plaintext = _as_new_edit(vault_path, envelope, key, plaintext)
             replace_keeping_backup(vault_path, seal(document, key, plaintext), "write")
             prune_backups(vault_path)
     finally:
         wipe_key(key)
     if revisions is not None:
         revisions.remember(header["vault_id"], header["revision"])
+
+
+def _as_new_edit(vault_path: Path, backup: Envelope, key: bytearray, plaintext: bytes) -> bytes:
+    """The backup's content, stamped as a change made now to the current vault.
+
+    Without it, the restored (older) values would lose every merge with a synced copy that
+    still holds the newer ones, and the restore would quietly undo itself. Only possible when
+    the current file is under the same key; otherwise the backup goes back as it is.
+    """
+    current = read_file(vault_path)
+    if current is None:
+        return plaintext
+    with suppress(VaultError):
+        envelope = parse(current)
+        if envelope.vault_id == backup.vault_id:
+            now = decrypt(envelope, key)
+            if now is not None:
+                restored = decode_content(plaintext)
+                stamp_changes(decode_content(now), restored)
+                return encode_content(restored)
+    return plaintext
 
 
 def _revision_floor(

@@ -18,8 +18,9 @@ from app.core.account import Account
 from app.vault.account_table import decode_table, encode_table
 from app.vault.encoding import loads_strict
 from app.vault.errors import VaultError, VaultFormatError
+from app.vault.sync_state import SyncState, decode_sync, encode_sync
 
-RESERVED_KEYS = frozenset({"accounts", "groups", "push"})
+RESERVED_KEYS = frozenset({"accounts", "groups", "push", "sync"})
 
 
 @dataclass(eq=True)
@@ -39,6 +40,9 @@ class VaultContent:
     extra: dict[str, Any] = field(default_factory=dict)
     account_extra: dict[str, dict[str, Any]] = field(default_factory=dict)
     unreadable_accounts: list[dict[str, Any]] = field(default_factory=list)
+    # When each thing last changed, for merging copies (app.vault.sync_state). Set by the
+    # save that changes the content (app.vault.stamping) or by a merge, not by edits.
+    sync: SyncState = field(default_factory=SyncState)
 
     def __repr__(self) -> str:
         # Push enrollments hold device keys and unreadable rows hold secrets: never print them.
@@ -56,6 +60,7 @@ class VaultContent:
             extra=copy.deepcopy(self.extra),
             account_extra=copy.deepcopy(self.account_extra),
             unreadable_accounts=copy.deepcopy(self.unreadable_accounts),
+            sync=self.sync.copy(),
         )
 
     def index_of(self, uuid: str) -> int | None:
@@ -86,7 +91,7 @@ def _gc_paused() -> Iterator[None]:
 
 def encode_content(content: VaultContent) -> bytes:
     """The plaintext JSON (UTF-8) of `content`; VaultError if it holds something unstorable."""
-    _check_storable(content)
+    check_storable(content)
     with _gc_paused():
         document: dict[str, Any] = {
             "accounts": encode_table(
@@ -94,6 +99,7 @@ def encode_content(content: VaultContent) -> bytes:
             ),
             "groups": content.groups,
             "push": content.push,
+            "sync": encode_sync(content.sync),
         }
         document.update(content.extra)
         try:
@@ -103,7 +109,7 @@ def encode_content(content: VaultContent) -> bytes:
     return text.encode("ascii")
 
 
-def _check_storable(content: VaultContent) -> None:
+def check_storable(content: VaultContent) -> None:
     if not all(isinstance(a, Account) for a in content.accounts):
         raise VaultError("the vault can only store Account objects in accounts")
     if not all(isinstance(g, str) and g for g in content.groups):
@@ -111,7 +117,7 @@ def _check_storable(content: VaultContent) -> None:
     if not all(isinstance(p, dict) for p in content.push):
         raise VaultError("each push enrollment must be a JSON object (dict)")
     if not all(isinstance(k, str) and k not in RESERVED_KEYS for k in content.extra):
-        raise VaultError("extra keys must be text other than accounts, groups and push")
+        raise VaultError("extra keys must be text other than accounts, groups, push and sync")
     kept = [*content.unreadable_accounts, *content.account_extra.values()]
     if not all(isinstance(raw, dict) and all(isinstance(k, str) for k in raw) for raw in kept):
         raise VaultError("kept account data must be dicts with text keys")
@@ -144,6 +150,7 @@ def _decode(plaintext: bytes) -> VaultContent:
     if not isinstance(push, list) or not all(isinstance(p, dict) for p in push):
         raise VaultFormatError("the vault's push enrollments are not a list of objects")
     accounts, account_extra, unreadable = decode_table(document.get("accounts"))
+    sync = decode_sync(document.get("sync"))
     return VaultContent(
         accounts=accounts,
         groups=groups,
@@ -151,4 +158,5 @@ def _decode(plaintext: bytes) -> VaultContent:
         extra={k: v for k, v in document.items() if k not in RESERVED_KEYS},
         account_extra=account_extra,
         unreadable_accounts=unreadable,
+        sync=sync,
     )

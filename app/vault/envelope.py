@@ -23,7 +23,10 @@ from app.vault.errors import VaultAuthError, VaultFormatError
 from app.vault.kdf import KdfParams, derive_key
 
 FORMAT = "keyfob-vault"
-VERSION = 1
+# 2: the content carries "sync" (when each thing changed, for merging copies). A version 1
+# file opens as before and is written as version 2 by its next save.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CIPHER = "AES-256-GCM"
 PASSWORD_SLOT = "password"  # noqa: S105 - a slot type, not a password
 MASTER_KEY_BYTES = 32
@@ -96,7 +99,7 @@ def parse(raw: bytes) -> Envelope:
         raise VaultFormatError(
             f"the vault was written by a newer Keyfob (format version {version}): update Keyfob"
         )
-    if version != VERSION or isinstance(version, bool):
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise VaultFormatError("the vault's format version is not one this Keyfob knows")
     header = document.get("header")
     if not isinstance(header, dict):
@@ -145,6 +148,7 @@ def seal(
     under a new key stays the version it was). The whole of it is the AAD.
     """
     header = document["header"]
+    document["version"] = VERSION  # an older file is upgraded by its first save
     nonce = os.urandom(NONCE_BYTES)
     header["nonce"] = b64encode(nonce)
     header["key_id"] = key_id(master_key)

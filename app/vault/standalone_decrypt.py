@@ -28,8 +28,8 @@ def canonical(obj: Any) -> bytes:
 
 def decrypt_vault(raw: bytes, password: str) -> Any:
     vault = json.loads(raw)
-    if vault.get("format") != "keyfob-vault" or vault.get("version") != 1:
-        raise ValueError("not a Keyfob vault of format version 1")
+    if vault.get("format") != "keyfob-vault" or vault.get("version") not in (1, 2):
+        raise ValueError("not a Keyfob vault of format version 1 or 2")
     data = base64.b64decode(vault.pop("data"))  # ciphertext followed by the 16-byte tag
     header = vault["header"]
     secret = unicodedata.normalize("NFC", password).encode("utf-8")

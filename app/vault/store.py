@@ -23,7 +23,7 @@ from app.core.account import Account
 from app.core.files import atomic_write
 from app.vault.account_edits import AddResult, add_accounts, remove_account, replace_account
 from app.vault.backups import prune_backups, replace_keeping_backup
-from app.vault.content import VaultContent, decode_content, encode_content
+from app.vault.content import VaultContent, check_storable, decode_content, encode_content
 from app.vault.envelope import (
     MASTER_KEY_BYTES,
     Envelope,
@@ -55,8 +55,10 @@ from app.vault.fileio import (
     write_lock,
 )
 from app.vault.kdf import KdfParams
+from app.vault.merge import MergeReport, merge_contents, report
 from app.vault.rekey import RetiredKey, backups_under
 from app.vault.revisions import RevisionLog, Rollback
+from app.vault.stamping import stamp_changes
 
 T = TypeVar("T")
 
@@ -99,6 +101,10 @@ class Vault:
         self._digest = digest
         self._mutex = threading.RLock()
         self._revisions: RevisionLog | None = None
+        # What the last reload took in from a file another Keyfob (or a sync tool) wrote,
+        # and whether the merge holds something that file lacks (saved by `refresh`).
+        self.last_reload: MergeReport | None = None
+        self._ahead_of_file = False
 
     def __repr__(self) -> str:
         if self._content is None:
@@ -205,13 +211,24 @@ class Vault:
         """
         with self._mutex:
             self._header()
-            return self._reload_if_changed(saving=False)
+            changed = self._reload_if_changed(saving=False)
+            if self._ahead_of_file:
+                self.modify(lambda content: None)  # write back what only we held
+            return changed
 
     def _load(self, raw: bytes, digest: bytes) -> None:
         envelope = parse(raw)
         content = _decrypt(envelope, self._key, self._conflict(envelope))
+        held = self._content
+        merged = content
+        if held is not None and envelope.vault_id == self.vault_id:
+            # The file may have been replaced by a copy that lacks our last save (a sync
+            # tool that overwrites rather than keeping a conflict copy): merge, lose nothing.
+            merged = merge_contents(held, content)
+            self.last_reload = report(held, merged)
+        self._ahead_of_file = merged != content
         self._document = envelope.document
-        self._content = content
+        self._content = merged
         self._digest = digest
         if self._revisions is not None:
             self._revisions.observe(envelope.vault_id, envelope.revision)
@@ -247,11 +264,27 @@ class Vault:
             self._header()
             with write_lock(self._file):
                 self._reload_if_changed(saving=True)
-                working = self.content.copy()
+                base = self.content
+                working = base.copy()
                 result = change(working)
                 if save_if is None or save_if(result):
+                    check_storable(working)  # before diffing what may not be accounts at all
+                    stamp_changes(base, working)
                     self._save(working, copy.deepcopy(self._document))
                 return result
+
+    def merge_in(self, other: VaultContent) -> MergeReport:
+        """Merge another copy of this vault into it (app.vault.merge) and save if that
+        changed anything; what the merge brought in."""
+        with self._mutex:
+            self._header()
+            with write_lock(self._file):
+                self._reload_if_changed(saving=True)
+                base = self.content
+                merged = merge_contents(base, other)
+                if merged != base:
+                    self._save(merged, copy.deepcopy(self._document))
+                return report(base, merged)
 
     def change_password(self, new_password: str, *, kdf: KdfParams | None = None) -> RetiredKey:
         """Make a new master key, wrapped under `new_password`, and re-encrypt the content.
@@ -342,6 +375,7 @@ class Vault:
         self._document = document
         self._content = content
         self._digest = _digest(raw)
+        self._ahead_of_file = False
         if self._revisions is not None:
             self._revisions.remember(header["vault_id"], header["revision"])
         # The save stands; an old backup that could not be deleted goes on the next save.

@@ -20,7 +20,7 @@ from app.formats.keyfob import KeyfobImporter
 from app.formats.view import SourceView
 from app.vault import list_backups
 from app.vault.content import VaultContent, encode_content
-from app.vault.envelope import MASTER_KEY_BYTES, new_document, password_slot, seal
+from app.vault.envelope import MASTER_KEY_BYTES, VERSION, new_document, password_slot, seal
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
 from tests.formats.test_roundtrip import PASSWORD, sample_accounts
@@ -66,7 +66,7 @@ def test_tampered_content_is_damage_not_a_wrong_password() -> None:
 
 def test_a_newer_format_says_to_update() -> None:
     document = json.loads(_export())
-    document["version"] = 2
+    document["version"] = VERSION + 1
     data = json.dumps(document).encode()
     assert IMPORTER.sniff(SourceView(data, "x.json"))
     with pytest.raises(ImportFormatError, match="newer Keyfob"):

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from app.vault import Vault, VaultAuthError, VaultFormatError, list_backups
+from app.vault.envelope import VERSION
 from tests.vault.conftest import PASSWORD, account
 
 Doc = dict[str, Any]
@@ -44,7 +45,7 @@ def _set(path: tuple[Any, ...], value: Any) -> Callable[[Doc], None]:
 
 FORMAT_ERRORS: dict[str, Callable[[Doc], None]] = {
     "format": _set(("format",), "aegis"),
-    "version bumped": _set(("version",), 2),
+    "version changed": _set(("version",), 1),  # authenticated: a downgrade is tampering
     "version as text": _set(("version",), "1"),
     "cipher": _set(("header", "cipher"), "AES-128-GCM"),
     "vault_id": _set(("header", "vault_id"), "00000000-0000-4000-8000-000000000000"),
@@ -110,7 +111,7 @@ def test_tampering_with_the_password_slot_reads_as_a_wrong_password(saved: Path,
 
 
 def test_a_newer_format_version_asks_for_an_update(saved: Path) -> None:
-    _tamper(saved, _set(("version",), 2))
+    _tamper(saved, _set(("version",), VERSION + 1))
     with pytest.raises(VaultFormatError, match="newer Keyfob"):
         Vault.open(saved, PASSWORD)
 
