@@ -159,7 +159,7 @@ def _merge_both(
         changes.update(zip(names, winner, strict=True))
         if part in a_times or part in b_times:
             times[part] = max(a_time, b_time)
-    changes["counter"] = max(a.counter, b.counter)
+    changes["counter"] = max(a.counter, b.counter)  # whichever stamp is newer
     changes["updated"] = max(a.updated, b.updated)
     changes["created"] = min(a.created, b.created)
     used = [t for t in (a.last_used, b.last_used) if t is not None]

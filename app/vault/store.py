@@ -14,14 +14,12 @@ import copy
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.core.account import Account
 from app.core.files import atomic_write
-from app.vault.account_edits import AddResult, add_accounts, remove_account, replace_account
 from app.vault.backups import prune_backups, replace_keeping_backup
 from app.vault.content import VaultContent, check_storable, decode_content, encode_content
 from app.vault.envelope import (
@@ -37,8 +35,6 @@ from app.vault.envelope import (
     wipe_key,
 )
 from app.vault.errors import (
-    AccountNotInVaultError,
-    VaultAuthError,
     VaultConflictError,
     VaultError,
     VaultExistsError,
@@ -56,9 +52,10 @@ from app.vault.fileio import (
 )
 from app.vault.kdf import KdfParams
 from app.vault.merge import MergeReport, merge_contents, report
-from app.vault.rekey import RetiredKey, backups_under
 from app.vault.revisions import RevisionLog, Rollback
 from app.vault.stamping import stamp_changes
+from app.vault.store_accounts import AccountConveniences
+from app.vault.store_password import PasswordOperations, check_new_password
 
 T = TypeVar("T")
 
@@ -77,12 +74,7 @@ def _refuse_existing(file: Path, path: Path) -> None:
         raise VaultExistsError(f"a vault already exists at {path}: open it, or choose another path")
 
 
-def _check_new_password(password: str) -> None:
-    if not isinstance(password, str) or not password:
-        raise VaultError("the password is empty: choose a password to protect the vault")
-
-
-class Vault:
+class Vault(PasswordOperations, AccountConveniences):
     """An unlocked vault file. Create with `Vault.create` or `Vault.open`."""
 
     def __init__(
@@ -119,7 +111,7 @@ class Vault:
 
         `kdf` chooses the cost (the salt is always fresh); the default is `KdfParams.default()`.
         """
-        _check_new_password(password)
+        check_new_password(password)
         file = real_path(path)
         _refuse_existing(file, path)  # before spending a KDF run; checked again locked
         params = (kdf or KdfParams.default()).with_fresh_salt()
@@ -286,54 +278,6 @@ class Vault:
                     self._save(merged, copy.deepcopy(self._document))
                 return report(base, merged)
 
-    def change_password(self, new_password: str, *, kdf: KdfParams | None = None) -> RetiredKey:
-        """Make a new master key, wrapped under `new_password`, and re-encrypt the content.
-
-        A new key, not just a new wrap: whoever knows the old password and holds an old copy
-        (a backup, a synced folder's copy) must not be able to decrypt any later version.
-        Slots of other kinds are dropped (they wrap the old key). The previous file becomes a
-        backup as on every save; it and the older backups still open with the old password.
-        The returned RetiredKey finds them and re-encrypts or deletes them: call its
-        `forget()` when done. Other processes with the vault open get VaultConflictError and
-        must open it again.
-        """
-        _check_new_password(new_password)
-        params = (kdf or KdfParams.default()).with_fresh_salt()
-        with self._mutex:
-            self._header()
-            new_key = bytearray(os.urandom(MASTER_KEY_BYTES))
-            try:
-                new_slot = password_slot(new_key, new_password, params)  # the KDF: not locked
-                with write_lock(self._file):
-                    self._reload_if_changed(saving=True)
-                    document = copy.deepcopy(self._document)
-                    assert document is not None
-                    document["header"]["slots"] = [new_slot]
-                    self._save(self.content.copy(), document, new_key)
-            except BaseException:
-                wipe_key(new_key)
-                raise
-            old_key, self._key = self._key, new_key
-            return RetiredKey(self._file, self.vault_id, old_key, bytearray(new_key), [new_slot])
-
-    def backups_under_current_key(self, extra: Iterable[Path] = ()) -> list[Path]:
-        """The backups (and `extra` files) that the current password opens: those a password
-        change would leave opening with the old one."""
-        with self._mutex:
-            return backups_under(self._file, self.vault_id, self._key, extra)
-
-    def check_password(self, password: str) -> bool:
-        """Whether `password` opens the vault as it is on disk (for "current password" checks)."""
-        self._header()
-        raw = read_existing(self._file)
-        try:
-            key = unwrap_with_password(parse(raw), password)
-        except VaultAuthError:
-            return False
-        matches = key == self._key
-        wipe_key(key)
-        return matches
-
     def _reload_if_changed(self, *, saving: bool) -> bool:
         """Reload if the file changed since we last read or wrote it; True if it did."""
         raw = read_file(self._file)
@@ -381,36 +325,6 @@ class Vault:
         # The save stands; an old backup that could not be deleted goes on the next save.
         with suppress(VaultError):
             prune_backups(self._file)
-
-    # --- conveniences for the CLI and the UI (the changes themselves: account_edits) ------
-
-    def add_accounts(self, accounts: Iterable[Account]) -> AddResult:
-        """Add accounts, skipping duplicates (same `identity()` as one already in the vault
-        or earlier in the batch). An added account whose uuid is taken gets a new uuid. New
-        group names are appended to the group list. Nothing is written if nothing is new.
-        """
-        batch = list(accounts)
-        return self.modify(
-            lambda content: add_accounts(content, batch),
-            save_if=lambda result: bool(result.added),
-        )
-
-    def update_account(self, account: Account) -> None:
-        """Replace the account with the same uuid. AccountNotInVaultError if it is gone."""
-        self.modify(lambda content: replace_account(content, account))
-
-    def remove_account(self, uuid: str) -> Account:
-        """Remove the account with this uuid and return it. AccountNotInVaultError if gone."""
-
-        def change(content: VaultContent) -> Account:
-            removed = remove_account(content, uuid)
-            if removed is None:
-                raise AccountNotInVaultError(
-                    "that account is no longer in the vault (removed in another window?)"
-                )
-            return removed
-
-        return self.modify(change)
 
 
 def _decrypt(envelope: Envelope, master_key: bytearray, failure: VaultError) -> VaultContent:

@@ -21,8 +21,9 @@ from typing import Any
 from app.core.account import Account
 from app.vault.errors import VaultFormatError
 
-# The parts of an account that merge on their own, newest change wins, and the fields each
-# covers. The code parameters are one part: a secret with another side's digits is no code.
+# The parts of an account that merge on their own, newest change wins (but see "counter"),
+# and the fields each covers. The code parameters are one part: a secret with another side's
+# digits is no code.
 PARTS: dict[str, tuple[str, ...]] = {
     "code": ("type", "secret", "algorithm", "digits", "period"),
     "issuer": ("issuer",),
@@ -32,6 +33,9 @@ PARTS: dict[str, tuple[str, ...]] = {
     "note": ("note",),
     "icon": ("icon",),
     "sort_position": ("sort_position",),
+    # Stamped like the others (a code shown is a change a delete must be later than), but
+    # merged as the larger value whatever the stamps: a counter going back reuses codes.
+    "counter": ("counter",),
 }
 # Tombstones are kept this long at least: a computer that stays away longer may bring a
 # deleted account back (never loses one).
