@@ -22,8 +22,10 @@ packages=(python3 python3-venv python3-pip
 if [ "$with_tests" = 1 ]; then
   # libatomic1: the node binary inside the playwright wheel needs it (a bare Debian lacks it)
   # postgresql, nginx: the multi-node push server's real database and proxy in tests
+  # gnome-keyring, libsecret-tools: a real Secret Service (on a private bus: dbus-daemon) for
+  # the quick unlock tests, and secret-tool to look at what Keyfob stored there
   packages+=(oathtool xvfb git dbus-daemon desktop-file-utils appstream xdg-utils chromium libatomic1
-    postgresql nginx)
+    postgresql nginx gnome-keyring libsecret-tools)
 fi
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

@@ -4,7 +4,8 @@
 
 Writes, into FOLDER (default renders/): the main window with sample accounts in light and
 dark, the empty main window, the add window (found codes and manual entry), the create and
-unlock windows, the edit and settings dialogs, the push sign-in windows. Runs offscreen
+unlock windows, the edit and settings dialogs, the push sign-in windows, one vault on several
+computers (open an existing vault, move the vault, merged changes, conflict copies). Runs offscreen
 unless QT_QPA_PLATFORM says otherwise (e.g. xcb under Xvfb). The vault and the settings
 live in a temporary folder.
 """
@@ -83,6 +84,11 @@ def main() -> int:
         action="store_true",
         help="only the push sign-in windows (prompt, set-up, enrollments, history)",
     )
+    parser.add_argument(
+        "--sync",
+        action="store_true",
+        help="only one vault on several computers (open existing, move, merges, copies)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QT_SCALE_FACTOR"] = args.scale
@@ -91,10 +97,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="keyfob-render-") as temp:
         if args.push:
             return render_push(out, Path(temp) / "push")
+        if args.sync:
+            return render_sync(out, Path(temp) / "sync")
         code = 0 if args.transfer else render(out, Path(temp))
         code = code or render_transfer(out, Path(temp) / "transfer")
         if not args.transfer:
             code = code or render_push(out, Path(temp) / "push")
+            code = code or render_sync(out, Path(temp) / "sync")
         return code
 
 
@@ -595,6 +604,131 @@ def render_push(out: Path, temp: Path) -> int:
     settle(add, "add-push")
     add.close()
     main.shut_down()
+    return 0
+
+
+def render_sync(out: Path, temp: Path) -> int:
+    """One vault on several computers: the first start with "Open an existing vault…" (and a
+    file refused), the unlock window's "Open another vault…", Settings with the vault's place,
+    a folder that holds a vault already, the notice of merged changes, the password of a
+    conflict copy and the message for a copy left alone."""
+
+    from PySide6.QtCore import QSettings, QTimer
+
+    temp.mkdir(parents=True, exist_ok=True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(temp / "config"))
+    os.environ["KEYFOB_CONFIG_DIR"] = str(temp / "preferences")
+
+    from app.core.account import Account
+    from app.core.clock import Clock
+    from app.core.secret import decode_base32
+    from app.ui.accounts.main_window import MainWindow
+    from app.ui.common.clipboard import SecretClipboard
+    from app.ui.common.settings import Settings, Theme
+    from app.ui.shell.copy_password import CopyPasswordDialog
+    from app.ui.shell.main import make_application
+    from app.ui.shell.sync_follow import SyncFollow, describe_changes
+    from app.ui.shell.theme import apply_theme
+    from app.ui.shell.unlock_window import UnlockWindow
+    from app.vault.conflict_copies import ConflictCopy, CopyLeftAlone
+    from app.vault.kdf import KdfParams
+    from app.vault.merge import MergeReport
+    from app.vault.preferences import Preferences
+    from app.vault.store import Vault
+
+    app = make_application()
+    settings = Settings(
+        QSettings(str(temp / "keyfob.ini"), QSettings.Format.IniFormat),
+        preferences=Preferences(temp / "preferences"),
+    )
+    home = temp / "home" / "alice"
+    synced = home / "Sync" / "Keyfob"
+    synced.mkdir(parents=True)
+    vault = Vault.create(home / "vault.json", "render password", kdf=KdfParams.for_tests())
+    vault.add_accounts(
+        [
+            Account(secret=decode_base32(f"JBSWY3DPEHPK3PX{'ABCDEFGHIJ'[i]}"), issuer=i_, name=n)
+            for i, (i_, n, *_rest) in enumerate(SAMPLES[:6])
+        ]
+    )
+    Vault.create(synced / "vault.json", "render password", kdf=KdfParams.for_tests())
+    settle = functools.partial(settle_and_save, app, out)
+    clipboard = SecretClipboard(lambda: 30)
+
+    for theme in (Theme.LIGHT, Theme.DARK):
+        apply_theme(app, theme)
+        create = UnlockWindow(home / "new" / "vault.json", create=True)
+        settle(create, f"sync-first-start-{theme.value}")
+        if theme is Theme.LIGHT:
+            notes = home / "notes.json"
+            notes.write_text("shopping list\n", encoding="utf-8")
+            chooser = create.open_existing()
+            chooser.fileSelected.emit(str(notes))  # as if chosen in the dialog
+            chooser.close()
+            settle(create, "sync-first-start-refused")
+        create.close()
+        unlock = UnlockWindow(synced / "vault.json", create=False)
+        settle(unlock, f"sync-unlock-{theme.value}")
+        unlock.close()
+        if theme is Theme.LIGHT:  # the vault chosen before is not there (not synced yet)
+            missing = home / "Nextcloud" / "vault.json"
+            Preferences(temp / "preferences").set_vault_path(missing)
+            gone = UnlockWindow(missing, create=True)
+            settle(gone, "sync-vault-missing")
+            gone.close()
+            Preferences(temp / "preferences").set_vault_path(synced / "vault.json")
+
+        window = MainWindow(vault, settings, Clock(source=lambda: CALM), clipboard)
+        window.resize(560, 620)
+        window.search.setText("o")
+        window.view.setCurrentIndex(window.model.index(1, 0))
+        settle(window, f"sync-main-{theme.value}")  # laid out: the notice is placed in it
+        report = MergeReport(
+            added=["Slack", "Figma"], changed=["GitHub"], removed=[], other_changes=False
+        )
+        window.toast.show_message(
+            f"Merged changes from another Keyfob: {describe_changes([report])}.", 60_000
+        )
+        settle(window, f"sync-merged-{theme.value}")
+
+        follow = SyncFollow()
+        follow.attach(vault, window)
+        copy = ConflictCopy(
+            synced / "vault.sync-conflict-20261204-101010-ABCDEF7.json", "Syncthing"
+        )
+        dialog = CopyPasswordDialog(window, vault, copy)
+        settle(dialog, f"sync-copy-password-{theme.value}")
+        if theme is Theme.LIGHT:
+            dialog.password.setText("not it")
+            dialog.error.show_error(dialog.tr("Wrong password. Try again."))
+            settle(dialog, "sync-copy-password-wrong")
+        dialog.close()
+        if theme is Theme.LIGHT:
+            alone = CopyLeftAlone(
+                ConflictCopy(synced / "vault (Bob's conflicted copy 2026-12-04).json", "Dropbox"),
+                "it is a copy of another vault",
+            )
+            box = follow.say_left_alone(window, [alone])
+            settle(box, "sync-left-alone")
+            box.close()
+
+            window.settings_flows.open_settings()
+            dialog = window.dialogs.current("settings")
+            settle(dialog, "sync-settings")
+            box = dialog.location_box
+            box.status.show_error(
+                box.tr("Not moved: %1").replace("%1", f"the vault is in {home} already")
+            )
+            settle(dialog, "sync-settings-error")
+            question = box.offer_to_open(synced / "vault.json")
+            settle(question, "sync-move-vault-there")
+            question.close()
+            dialog.close()
+        window.shut_down()
+        window.deleteLater()
+    QTimer.singleShot(0, app.quit)
+    app.exec()
     return 0
 
 

@@ -110,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "backup", metavar="BACKUP", type=path_argument, help="a name from `keyfob backups`"
     )
+    merge = command("merge", "merge a Keyfob vault file, conflict copy or export into the vault")
+    merge.add_argument("file", metavar="FILE", type=path_argument)
+    merge.add_argument(
+        "--source-password-file",
+        metavar="FILE",
+        type=path_argument,
+        help="FILE's password, on the first line (needed when it differs from the vault's; "
+        "default: ask)",
+    )
     scan = command("scan", "print the text of every QR code in the images (no vault needed)")
     scan.add_argument("images", nargs="+", metavar="IMAGE", type=path_argument)
     scan.add_argument("--json", action="store_true", help="print a JSON array")
@@ -117,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli.push.commands import add_push_parser
 
     add_push_parser(command("push", "approve sign-ins from a site's push server"), common)
+    from app.cli.quick_unlock import add_quick_unlock_parser
+
+    add_quick_unlock_parser(
+        command(
+            "quick-unlock",
+            "let the system keyring open the vault for some days after the password "
+            "(export and passwd still ask for it)",
+        ),
+        common,
+    )
     from app.cli.desktop_commands import add_desktop_parser
 
     add_desktop_parser(command("desktop", "add Keyfob to the menu and as the handler of links"))
@@ -215,6 +234,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.cli.push.commands import run_push
 
         handlers = {"push": lambda: run_push(ctx, args)}
+    elif args.command == "quick-unlock":
+        from app.cli.quick_unlock import run_quick_unlock
+
+        handlers = {"quick-unlock": lambda: run_quick_unlock(ctx, args)}
     elif args.command == "desktop":
         from app.cli.desktop_commands import cmd_desktop
 
@@ -223,6 +246,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 args.desktop_action, getattr(args, "autostart", None), args.vault
             )
         }
+    elif args.command == "merge":
+        from app.cli.merge_command import cmd_merge
+
+        handlers = {"merge": lambda: cmd_merge(ctx, args.file, args.source_password_file)}
     elif args.command == "scan":
         from app.cli.scan import cmd_scan
 
@@ -243,7 +270,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     # Whatever command changed the vault, the extra backup folder set in the desktop app's
     # Settings gets a copy, as the app makes one after each change.
     with copied_after_changes(ctx.vault_path):
-        return handlers[args.command]()
+        try:
+            return handlers[args.command]()
+        finally:
+            ctx.say_conflict_news()  # the copies its saves took in (before any error line)
 
 
 def run(argv: list[str]) -> int:

@@ -61,7 +61,7 @@ def _reason(error: Exception) -> str:
     return error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
 
 
-def _has_terminal() -> bool:
+def has_terminal() -> bool:
     try:
         fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
@@ -71,7 +71,7 @@ def _has_terminal() -> bool:
 
 
 def prompt(label: str) -> str:
-    if not _has_terminal():
+    if not has_terminal():
         raise CliError(
             f"no terminal to ask for the {label.lower()}: "
             f"use --password-file FILE or set {PASSWORD_FILE_ENV}"

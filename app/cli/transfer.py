@@ -339,7 +339,7 @@ def cmd_export(
     folder_was_there = check_destination(exporter, destination, out)
     if exporter.plaintext and export_password_file:
         note(f"--export-password-file is not used: the {exporter.name} format is not encrypted")
-    vault = ctx.open_vault()
+    vault = ctx.open_vault(password_required=True)  # never by quick unlock: every secret leaves
     content = vault.content
     if not content.accounts:
         raise CliError("the vault has no accounts to export: add some first")

@@ -13,6 +13,7 @@ from app.cli.errors import CliError
 from app.cli.extra_copy import extra_folder
 from app.cli.output import note, print_table, printable
 from app.cli.passwords import PASSWORD_FILE_ENV, current_password, new_password
+from app.cli.quick_unlock import end_quick_unlock, quick_unlock_was_on
 from app.vault.backups import list_backups, restore_backup
 from app.vault.extra_backup import copies_of_vault
 from app.vault.rekey import OldBackup, RetiredKey
@@ -47,7 +48,8 @@ def cmd_passwd(ctx: Context, new_password_file: str | None, old_backups: str | N
     The copies in the extra backup folder set in the desktop app's Settings are backups too,
     dealt with alike (as the app's dialog does); a copy under the new key follows, as after
     every change (app.cli.extra_copy)."""
-    vault = ctx.open_vault()
+    # Always the password (never quick unlock), and quick unlock is not renewed: it ends here.
+    vault = ctx.open_vault(password_required=True, renew_quick_unlock=False)
     password = new_password(new_password_file)
     extra = copies_of_vault(extra_folder(), vault.path, vault.vault_id)
     choice = old_backups
@@ -56,9 +58,12 @@ def cmd_passwd(ctx: Context, new_password_file: str | None, old_backups: str | N
         affected = vault.backups_under_current_key(extra)
         if affected:
             choice = _ask_about_backups(_Found(affected, frozenset(extra)))
+    quick_unlock = quick_unlock_was_on(vault.path)
     retired = vault.change_password(password)
     try:
         print("Password changed.")
+        if quick_unlock:
+            end_quick_unlock(vault.vault_id)
         _deal_with_old_backups(retired, choice, extra)
     finally:
         retired.forget()

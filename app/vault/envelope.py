@@ -186,7 +186,7 @@ def wipe_key(key: bytearray) -> None:
 # --- key slots -----------------------------------------------------------------------------
 
 
-def _slot_aad(slot: dict[str, Any]) -> bytes:
+def slot_aad(slot: dict[str, Any]) -> bytes:
     # The slot's own description (type, id, KDF settings, and any field a newer version adds)
     # is authenticated by its wrap, so a slot cannot be relabelled even on its own.
     return canonical_json({k: v for k, v in slot.items() if k not in ("nonce", "wrapped_key")})
@@ -201,7 +201,7 @@ def password_slot(master_key: bytearray, password: str, params: KdfParams) -> di
     }
     nonce = os.urandom(NONCE_BYTES)
     kek = derive_key(password, params)
-    wrapped = AESGCM(kek).encrypt(nonce, bytes(master_key), _slot_aad(slot))
+    wrapped = AESGCM(kek).encrypt(nonce, bytes(master_key), slot_aad(slot))
     slot["nonce"] = b64encode(nonce)
     slot["wrapped_key"] = b64encode(wrapped)
     return slot
@@ -223,7 +223,7 @@ def _read_password_slot(slot: dict[str, Any]) -> _PasswordSlot:
     wrapped = b64decode(
         slot.get("wrapped_key"), "a password slot's wrapped key", MASTER_KEY_BYTES + TAG_BYTES
     )
-    return _PasswordSlot(params, nonce, wrapped, _slot_aad(slot))
+    return _PasswordSlot(params, nonce, wrapped, slot_aad(slot))
 
 
 def unwrap_with_password(envelope: Envelope, password: str) -> bytearray:

@@ -1,4 +1,5 @@
-"""Where the vault lives when nobody says otherwise."""
+"""Where the vault lives: named on the command line, in $KEYFOB_VAULT, chosen in the desktop
+app (the `vault/path` preference), or by default in the per-user data folder."""
 
 from __future__ import annotations
 
@@ -7,11 +8,32 @@ from pathlib import Path
 
 import platformdirs
 
-APP_NAME = "Keyfob"
+# The per-user folders live in a leaf module, which app.vault.preferences uses too; they are
+# named here as well, where callers have always found them.
+from app.vault.user_dirs import (
+    APP_NAME,
+    CONFIG_ENV,
+    PREFERENCES_FILE,
+    STATE_ENV,
+    default_config_dir,
+    default_state_dir,
+)
+
+__all__ = [
+    "APP_NAME",
+    "CONFIG_ENV",
+    "STATE_ENV",
+    "VAULT_ENV",
+    "VAULT_FILE",
+    "default_config_dir",
+    "default_state_dir",
+    "default_vault_path",
+    "preferred_vault_path",
+    "resolve_vault_path",
+]
+
 VAULT_FILE = "vault.json"
 VAULT_ENV = "KEYFOB_VAULT"
-STATE_ENV = "KEYFOB_STATE_DIR"
-CONFIG_ENV = "KEYFOB_CONFIG_DIR"
 
 
 def default_vault_path() -> Path:
@@ -21,32 +43,24 @@ def default_vault_path() -> Path:
 
 
 def resolve_vault_path(explicit: Path | str | None = None) -> Path:
-    """The vault to use: an explicit path (`--vault`), else $KEYFOB_VAULT, else the default."""
+    """The vault to use: an explicit path (`--vault`), else $KEYFOB_VAULT, else the vault
+    chosen in the desktop app (Open an existing vault, Move the vault), else the default.
+
+    The CLI and the desktop app both ask here, so both open the same vault.
+    """
     if explicit:
         return Path(explicit).expanduser()
     from_env = os.environ.get(VAULT_ENV)
     if from_env:
         return Path(from_env).expanduser()
-    return default_vault_path()
+    return preferred_vault_path() or default_vault_path()
 
 
-def default_state_dir() -> Path:
-    """Where Keyfob keeps what it must remember outside the vault (the revisions it has seen).
+def preferred_vault_path() -> Path | None:
+    """The vault chosen in the desktop app (the `vault/path` preference), if one was."""
+    folder = default_config_dir()
+    if not os.path.exists(folder / PREFERENCES_FILE):  # no preferences: no reader to load
+        return None
+    from app.vault.preferences import Preferences
 
-    $KEYFOB_STATE_DIR, else the per-user state folder (~/.local/state/Keyfob on Linux).
-    """
-    from_env = os.environ.get(STATE_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
-
-
-def default_config_dir() -> Path:
-    """Where Keyfob keeps the preferences both faces read (app.vault.preferences).
-
-    $KEYFOB_CONFIG_DIR, else the per-user config folder (~/.config/Keyfob on Linux).
-    """
-    from_env = os.environ.get(CONFIG_ENV)
-    if from_env:
-        return Path(from_env).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return Preferences(folder).vault_path

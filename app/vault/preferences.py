@@ -3,8 +3,9 @@
 `preferences.json` in $KEYFOB_CONFIG_DIR, else the per-user config folder (~/.config/Keyfob on
 Linux). The desktop app's Settings keep every preference here (QSettings keeps only window
 state), and the CLI reads those that both faces must follow: `keyfob code` applies the clock
-correction set in Settings, so both show the same code, and every command that changes the
-vault copies it into the extra backup folder set there, as the app does.
+correction set in Settings, so both show the same code, every command that changes the
+vault copies it into the extra backup folder set there, as the app does, and both open the
+vault chosen in the app (Open an existing vault, Move the vault: VAULT_PATH).
 
     {"format": "keyfob-preferences", "version": 1,
      "preferences": {"time/offset_seconds": -20.0, "security/auto_lock_minutes": 5, ...}}
@@ -26,8 +27,9 @@ from app.core.errors import KeyfobError
 from app.core.files import atomic_write
 from app.vault.encoding import loads_strict
 from app.vault.fileio import make_private_dir
+from app.vault.user_dirs import PREFERENCES_FILE, default_config_dir
 
-FILE_NAME = "preferences.json"
+FILE_NAME = PREFERENCES_FILE
 FORMAT = "keyfob-preferences"
 VERSION = 1
 MAX_BYTES = 64 * 1024  # a few dozen short values; a bigger file is not ours
@@ -40,6 +42,14 @@ EXTRA_FOLDER = "backup/extra_folder"
 EXTRA_COPIES = "backup/extra_copies"
 DEFAULT_EXTRA_COPIES = 10
 MAX_EXTRA_COPIES = 100
+# The vault file chosen in the desktop app, as an absolute path: after --vault and
+# $KEYFOB_VAULT, before the default (app.vault.paths.resolve_vault_path).
+VAULT_PATH = "vault/path"
+# Quick unlock (app.vault.quick_unlock): days after the last password entry during which the
+# system keyring opens the vault; read each time the vault is opened by the keyring.
+QUICK_UNLOCK_DAYS = "security/quick_unlock_days"
+DEFAULT_QUICK_UNLOCK_DAYS = 14
+MIN_QUICK_UNLOCK_DAYS, MAX_QUICK_UNLOCK_DAYS = 1, 90
 
 _log = logging.getLogger(__name__)
 V = TypeVar("V", bool, int, float, str)
@@ -95,8 +105,6 @@ class Preferences:
     @classmethod
     def default(cls) -> Preferences:
         """The user's: $KEYFOB_CONFIG_DIR, else the per-user config folder."""
-        from app.vault.paths import default_config_dir
-
         return cls(default_config_dir())
 
     def _read(self) -> tuple[dict[str, Any], bool, str]:
@@ -142,6 +150,22 @@ class Preferences:
         value = self.value(EXTRA_COPIES, DEFAULT_EXTRA_COPIES, int)
         return value if 1 <= value <= MAX_EXTRA_COPIES else DEFAULT_EXTRA_COPIES
 
+    @property
+    def vault_path(self) -> Path | None:
+        """The vault file chosen in the desktop app, or None. Only an absolute path counts
+        (after `~`): a relative one would name another file from each working folder."""
+        text = self.value(VAULT_PATH, "", str)
+        path = Path(text).expanduser() if text else None
+        return path if path is not None and path.is_absolute() else None
+
+    @property
+    def quick_unlock_days(self) -> int:
+        """Days the keyring opens the vault after the password was last entered."""
+        value = self.value(QUICK_UNLOCK_DAYS, DEFAULT_QUICK_UNLOCK_DAYS, int)
+        if MIN_QUICK_UNLOCK_DAYS <= value <= MAX_QUICK_UNLOCK_DAYS:
+            return value
+        return DEFAULT_QUICK_UNLOCK_DAYS
+
     # --- writing ---------------------------------------------------------------------------
 
     def set_value(self, key: str, value: bool | int | float | str) -> None:
@@ -169,6 +193,15 @@ class Preferences:
             ) from None
         self.exists = True
         self.problem = ""
+
+    def set_vault_path(self, path: Path) -> None:
+        """Remember the vault file both faces open from now on (absolute, as given)."""
+        self.set_value(VAULT_PATH, str(Path(path).expanduser().absolute()))
+
+    def set_quick_unlock_days(self, days: int) -> None:
+        self.set_value(
+            QUICK_UNLOCK_DAYS, max(MIN_QUICK_UNLOCK_DAYS, min(MAX_QUICK_UNLOCK_DAYS, int(days)))
+        )
 
     def set_time_offset(self, seconds: float) -> None:
         self.set_value(TIME_OFFSET, max(-MAX_TIME_OFFSET, min(MAX_TIME_OFFSET, float(seconds))))

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from app.core.files import atomic_write
 from app.vault.backups import prune_backups, replace_keeping_backup
+from app.vault.conflict_copies import ConflictCopyOperations, ConflictState
 from app.vault.content import VaultContent, check_storable, decode_content, encode_content
 from app.vault.envelope import (
     MASTER_KEY_BYTES,
@@ -74,7 +75,7 @@ def _refuse_existing(file: Path, path: Path) -> None:
         raise VaultExistsError(f"a vault already exists at {path}: open it, or choose another path")
 
 
-class Vault(PasswordOperations, AccountConveniences):
+class Vault(PasswordOperations, AccountConveniences, ConflictCopyOperations):
     """An unlocked vault file. Create with `Vault.create` or `Vault.open`."""
 
     def __init__(
@@ -97,6 +98,7 @@ class Vault(PasswordOperations, AccountConveniences):
         # and whether the merge holds something that file lacks (saved by `refresh`).
         self.last_reload: MergeReport | None = None
         self._ahead_of_file = False
+        self._conflicts = ConflictState()  # the sync tools' copies beside it (conflict_copies)
 
     def __repr__(self) -> str:
         if self._content is None:
@@ -256,13 +258,18 @@ class Vault(PasswordOperations, AccountConveniences):
             self._header()
             with write_lock(self._file):
                 self._reload_if_changed(saving=True)
-                base = self.content
+                # Conflict copies beside the file are merged first, moved after the save.
+                intake = self._take_in_copies(self.content)
+                base = intake.content
                 working = base.copy()
                 result = change(working)
                 if save_if is None or save_if(result):
                     check_storable(working)  # before diffing what may not be accounts at all
                     stamp_changes(base, working)
                     self._save(working, copy.deepcopy(self._document))
+                elif intake.changed:
+                    self._save(base, copy.deepcopy(self._document))
+                self._finish_intake(intake, queue=True)
                 return result
 
     def merge_in(self, other: VaultContent) -> MergeReport:
@@ -277,6 +284,23 @@ class Vault(PasswordOperations, AccountConveniences):
                 if merged != base:
                     self._save(merged, copy.deepcopy(self._document))
                 return report(base, merged)
+
+    def replace_slots(
+        self, transform: Callable[[list[dict[str, Any]], bytearray], list[dict[str, Any]]]
+    ) -> None:
+        """Save the vault with the key slots `transform` makes from a copy of the latest ones
+        and the master key (to wrap in a new slot), the content and the key unchanged: quick
+        unlock's keyring slot (app.vault.quick_unlock). The slots are in the authenticated
+        header, so this is a save, under the lock. If `transform` raises, nothing is written."""
+        with self._mutex:
+            self._header()
+            with write_lock(self._file):
+                self._reload_if_changed(saving=True)
+                document = copy.deepcopy(self._document)
+                assert document is not None
+                header = document["header"]
+                header["slots"] = transform(header["slots"], self._key)
+                self._save(self.content.copy(), document)
 
     def _reload_if_changed(self, *, saving: bool) -> bool:
         """Reload if the file changed since we last read or wrote it; True if it did."""

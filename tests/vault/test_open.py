@@ -171,6 +171,7 @@ def test_default_vault_path_is_in_the_user_data_folder() -> None:
 def test_resolve_vault_path_prefers_explicit_then_env(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KEYFOB_CONFIG_DIR", str(tmp_path / "config"))  # no vault chosen in the app
     monkeypatch.setenv("KEYFOB_VAULT", str(tmp_path / "env.json"))
     assert resolve_vault_path(tmp_path / "x.json") == tmp_path / "x.json"
     assert resolve_vault_path() == tmp_path / "env.json"

@@ -41,6 +41,23 @@ def choose_files(
     return _open(dialog)
 
 
+def choose_file(
+    parent: QWidget,
+    title: str,
+    filters: Sequence[str],
+    start: str | Path | None,
+    chosen: Callable[[Path], None],
+) -> QFileDialog:
+    """One existing file, starting in `start` when there is one."""
+    dialog = _dialog(parent, title)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setNameFilters(list(filters))
+    if start:
+        dialog.setDirectory(str(start))
+    dialog.fileSelected.connect(lambda file: chosen(Path(file)))
+    return _open(dialog)
+
+
 def choose_folder(
     parent: QWidget, title: str, start: str | Path | None, chosen: Callable[[str], None]
 ) -> QFileDialog:

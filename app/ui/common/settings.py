@@ -18,10 +18,14 @@ from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
 
 from app.vault.preferences import (
     DEFAULT_EXTRA_COPIES,
+    DEFAULT_QUICK_UNLOCK_DAYS,
     EXTRA_COPIES,
     EXTRA_FOLDER,
     MAX_EXTRA_COPIES,
+    MAX_QUICK_UNLOCK_DAYS,
     MAX_TIME_OFFSET,
+    MIN_QUICK_UNLOCK_DAYS,
+    QUICK_UNLOCK_DAYS,
     TIME_OFFSET,
     Preferences,
     PreferencesError,
@@ -34,6 +38,8 @@ __all__ = [
     "MAX_CLIPBOARD_SECONDS",
     "MAX_EXTRA_COPIES",
     "MAX_NEXT_CODE_SECONDS",
+    "MAX_QUICK_UNLOCK_DAYS",
+    "MIN_QUICK_UNLOCK_DAYS",
     "ORGANISATION",
     "Settings",
     "SortMode",
@@ -76,6 +82,7 @@ _DEFAULTS: dict[str, tuple[Any, type]] = {
     "time/check_url": ("", str),
     EXTRA_FOLDER: ("", str),
     EXTRA_COPIES: (DEFAULT_EXTRA_COPIES, int),
+    QUICK_UNLOCK_DAYS: (DEFAULT_QUICK_UNLOCK_DAYS, int),
 }
 
 MAX_AUTO_LOCK_MINUTES = 24 * 60
@@ -261,6 +268,18 @@ class Settings(QObject):
     @extra_backup_copies.setter
     def extra_backup_copies(self, value: int) -> None:
         self._set(EXTRA_COPIES, max(1, min(MAX_EXTRA_COPIES, int(value))))
+
+    # --- quick unlock -------------------------------------------------------------------------
+
+    @property
+    def quick_unlock_days(self) -> int:
+        """Days after the last password entry during which the system keyring opens the vault
+        (app.vault.quick_unlock reads the same preference, for the CLI too)."""
+        return self._preferences.quick_unlock_days
+
+    @quick_unlock_days.setter
+    def quick_unlock_days(self, value: int) -> None:
+        self._set(QUICK_UNLOCK_DAYS, max(MIN_QUICK_UNLOCK_DAYS, min(MAX_QUICK_UNLOCK_DAYS, value)))
 
     # --- window state (not a preference, but remembered the same way) ----------------------
 

@@ -9,6 +9,7 @@ wrapping the new key) run off the GUI thread.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from app.core.errors import KeyfobError
 from app.ui.common import strength
 from app.ui.common.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
 from app.ui.common.worker import run_in_thread
+from app.vault.quick_unlock_probe import has_keyring_slot
 
 if TYPE_CHECKING:
     from app.vault.kdf import KdfParams
@@ -169,7 +171,10 @@ class ChangePasswordDialog(QDialog):
         def work() -> tuple[RetiredKey, list[OldBackup]] | None:
             if not vault.check_password(current):
                 return None
+            quick_unlock_was_on = has_keyring_slot(vault.path)
             retired = vault.change_password(new, kdf=kdf)
+            if quick_unlock_was_on:  # its slot went with the old key: so goes its keyring item
+                _forget_keyring_key(vault.vault_id)
             try:
                 return retired, retired.old_backups(extra)
             except BaseException:
@@ -231,3 +236,15 @@ class ChangePasswordDialog(QDialog):
     def reject(self) -> None:
         if not self.busy:
             super().reject()
+
+
+def _forget_keyring_key(vault_id: str) -> None:
+    """The keyring's key for the vault opens nothing after a password change: delete it. A
+    keyring that cannot is logged (the key is useless without the slot) and the change
+    stands."""
+    from app.vault.quick_unlock import QuickUnlockUnavailable, forget_key
+
+    try:
+        forget_key(vault_id)
+    except QuickUnlockUnavailable as error:
+        logging.getLogger(__name__).warning("the keyring kept the vault's old key: %s", error)

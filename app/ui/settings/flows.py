@@ -43,6 +43,13 @@ class SettingsFlows(QObject):
 
     drift_measured = Signal(float)  # the settings dialog measured the clock against a server
     notice = Signal(str, int)  # (text, milliseconds) for the window's toast
+    # Settings moves the vault (app.ui.settings.vault_location): while it does (True, then
+    # False), what waits in memory is saved and the old file's going is no change to follow;
+    # then the vault goes on at its new path (a relocate.Moved), or the vault found there
+    # is to be opened instead (its path).
+    vault_moving = Signal(bool)
+    vault_moved = Signal(object)
+    vault_chosen = Signal(object)
 
     def __init__(self, host: SettingsWindow, dialogs: DialogHost) -> None:
         super().__init__(dialogs.window)
@@ -60,8 +67,13 @@ class SettingsFlows(QObject):
             host.clock,
             tray_available=host.tray_available,
             extra_backup=host.extra_backup,
+            vault=host.vault,
         )
         dialog.drift_measured.connect(self.drift_measured)
+        if dialog.location_box is not None:
+            dialog.location_box.moving.connect(self.vault_moving)
+            dialog.location_box.moved.connect(self.vault_moved)
+            dialog.location_box.chosen.connect(self.vault_chosen)
         return self.dialogs.open("settings", dialog)
 
     def check_clock(self) -> None:

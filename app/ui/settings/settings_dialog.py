@@ -1,4 +1,5 @@
-"""Settings: locking, clipboard, privacy, display, tray and time. Changes apply at once."""
+"""Settings: locking, clipboard, privacy, display, tray, time, and where the vault is.
+Changes apply at once."""
 
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ from app.ui.common.widgets import error_colour, muted, plain_label
 from app.vault.preferences import MAX_TIME_OFFSET
 
 if TYPE_CHECKING:
+    from app.ui.settings.quick_unlock_box import QuickUnlockBox
     from app.ui.settings.time_check import TimeCheck
+    from app.ui.settings.vault_location import VaultLocationBox
     from app.ui.transfer.extra_backup import ExtraBackup
+    from app.vault.store import Vault
 
 
 class SettingsDialog(QDialog):
@@ -50,6 +54,7 @@ class SettingsDialog(QDialog):
         *,
         tray_available: bool,
         extra_backup: ExtraBackup | None = None,
+        vault: Vault | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -65,6 +70,18 @@ class SettingsDialog(QDialog):
         from app.ui.transfer.extra_backup import ExtraBackupBox
 
         self.backup_box = ExtraBackupBox(settings, extra_backup)
+        # Where the vault is, and moving it (for a synced folder): with an open vault only.
+        self.location_box: VaultLocationBox | None = None
+        if vault is not None:
+            from app.ui.settings.vault_location import VaultLocationBox
+
+            self.location_box = VaultLocationBox(vault)
+        # Unlocking with the system keyring: it needs the open vault too.
+        self.quick_unlock_box: QuickUnlockBox | None = None
+        if vault is not None:
+            from app.ui.settings.quick_unlock_box import QuickUnlockBox
+
+            self.quick_unlock_box = QuickUnlockBox(vault, settings)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -72,8 +89,10 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        for box in (security, display, tray, time_box, self.backup_box):
-            layout.addWidget(box)
+        boxes = (security, self.quick_unlock_box, display, tray, time_box, self.location_box)
+        for box in (*boxes, self.backup_box):
+            if box is not None:
+                layout.addWidget(box)
         layout.addWidget(buttons)
 
         self.auto_lock.valueChanged.connect(self._set("auto_lock_minutes"))

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.account import Account
 from app.core.clock import Clock
-from app.core.errors import KeyfobError
 from app.ui.add.screen import ScreenSource
 from app.ui.common.clipboard import SecretClipboard
 from app.ui.common.settings import Settings
@@ -28,9 +27,11 @@ from app.ui.shell.unlock_window import UnlockWindow, open_in_background
 if TYPE_CHECKING:
     from app.ui.accounts.main_window import MainWindow
     from app.ui.push.feature import PushFeature
+    from app.ui.shell.sync_follow import SyncFollow
     from app.ui.shell.tray import Tray
     from app.ui.shell.vault_watcher import VaultWatcher
     from app.vault.kdf import KdfParams
+    from app.vault.relocate import Moved
     from app.vault.revisions import RevisionLog
     from app.vault.store import Vault
 
@@ -52,6 +53,8 @@ class Controller(QObject):
     # A keyfob://enroll link (push sign-in approvals) arrived, and the vault is open: the
     # push UI connects here. Without a receiver, a note says the desktop cannot enroll yet.
     enrollment_link_received = Signal(str)
+    # The vault file changed place ("Open an existing vault…", a move): its new path.
+    vault_path_changed = Signal(object)
 
     def __init__(
         self,
@@ -86,6 +89,8 @@ class Controller(QObject):
         )
         self.auto_lock.lock_requested.connect(self.lock)
         self.watcher: VaultWatcher | None = None
+        # Merging what sync tools and other Keyfobs write: made at the first unlock.
+        self.sync: SyncFollow | None = None
         self.links = LinkInbox(self, self.enrollment_link_received, uris or [])
         # Push sign-in: made at the first unlock, kept across locks (requests arrive locked).
         self.push: PushFeature | None = None
@@ -95,19 +100,28 @@ class Controller(QObject):
 
     # --- start and unlock ------------------------------------------------------------------
 
-    def start(self, *, minimized: bool = False) -> UnlockWindow:
-        """Show the unlock window; `minimized` (autostart) leaves only the tray icon."""
-        window = self._show_unlock(show=not minimized)
+    def start(self, *, minimized: bool = False) -> UnlockWindow | None:
+        """Show the list if the system keyring opens the vault (quick unlock), else the unlock
+        window (returned); `minimized` (autostart) leaves only the tray icon."""
+        from app.ui.shell.quick_start import try_keyring
+
+        quick = try_keyring(self.vault_path)
         # The tray and the session watcher can wait until the first window is on screen.
         QTimer.singleShot(0, self._start_services)
         if minimized:
             QTimer.singleShot(0, self._start_minimized)
+        if quick.vault is not None:
+            self._unlocked(quick.vault, show=not minimized)
+            return None
+        window = self._show_unlock(show=not minimized)
+        if quick.why_not is not None:
+            window.error.show_error(quick.why_not)
         return window
 
     def _start_minimized(self) -> None:
         # Without a tray (none yet at login, or none at all) a hidden window could not be
         # found again: it goes to the taskbar minimised instead.
-        window = self.unlock_window
+        window: QWidget | None = self.unlock_window or self.main_window
         in_tray = self.tray is not None and self.tray.icon.isVisible()
         if window is not None and not window.isVisible() and not in_tray:
             window.showMinimized()
@@ -128,14 +142,17 @@ class Controller(QObject):
         )
         window.unlocked.connect(self._unlocked)
         window.close_requested.connect(self._unlock_closed)
+        window.vault_chosen.connect(self.open_vault)
         self.unlock_window = window
         if show:
             bring_to_front(window)
         return window
 
-    def _unlocked(self, vault: Vault) -> None:
+    def _unlocked(self, vault: Vault, *, show: bool = True) -> None:
         from app.ui.accounts.main_window import MainWindow
+        from app.ui.shell.quick_start import renew_after_password
         from app.ui.shell.vault_watcher import VaultWatcher
+        from app.vault.quick_unlock import opened_by_keyring
 
         self.vault = vault
         main = MainWindow(
@@ -154,11 +171,15 @@ class Controller(QObject):
         if self.unlock_window is not None:
             self.settings.set_geometry("unlock", self.unlock_window.saveGeometry())
             self._close_unlock_window().deleteLater()
-        bring_to_front(main)
+        if show:
+            bring_to_front(main)
         main.search.setFocus()
+        if not opened_by_keyring(vault):  # the password was entered: quick unlock counts anew
+            renew_after_password(vault, self)
 
         self.watcher = VaultWatcher(self.vault_path, self)
         self.watcher.changed.connect(self.vault_changed)
+        self._follow_sync(vault, main)
         self.auto_lock.vault_opened()
         self._rebuild_tray()
         self._attach_push()
@@ -166,6 +187,7 @@ class Controller(QObject):
         main.settings_flows.check_clock()  # with an address set: warns when over 15 s off
         notice_rollback(vault, self.revision_log, main)
         self.opened.emit()
+        self.vault_changed()  # conflict copies beside the vault, merged at each opening
 
     def _attach_push(self) -> None:
         if self.push is None:
@@ -222,6 +244,8 @@ class Controller(QObject):
         if self.push is not None:
             self.push.before_lock()
         self.auto_lock.vault_closed()
+        if self.sync is not None:
+            self.sync.detach()
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher.deleteLater()
@@ -257,29 +281,64 @@ class Controller(QObject):
 
     # --- the vault changed on disk ---------------------------------------------------------
 
-    def vault_changed(self) -> None:
-        vault, main = self.vault, self.main_window
-        if vault is None or main is None:
-            return
-        from app.vault.errors import VaultConflictError
+    def _follow_sync(self, vault: Vault, main: MainWindow) -> None:
+        if self.sync is None:
+            from app.ui.shell.sync_follow import SyncFollow
 
-        try:
-            changed = vault.refresh()
-        except VaultConflictError as error:
-            # Another key (the password was changed elsewhere, or another vault restored):
-            # only the password can open it again.
-            self.lock()
-            if self.unlock_window is not None:
-                self.unlock_window.error.show_error(str(error))
-            return
-        except KeyfobError as error:
-            main.show_problem(self.tr("The vault file changed and cannot be read."), str(error))
-            return
-        if changed:
-            main.reload()
+            self.sync = SyncFollow(self)
+            self.sync.changed.connect(self._content_changed)
+            self.sync.key_changed.connect(self._key_changed)
+        self.sync.attach(vault, main)
+        main.settings_flows.vault_moving.connect(self.sync.moving)
+        main.settings_flows.vault_moved.connect(self._vault_moved)
+        main.settings_flows.vault_chosen.connect(self.open_vault)
+
+    def vault_changed(self) -> None:
+        """The vault's file or folder changed (or the vault was just opened): merge what
+        another Keyfob or a sync tool wrote, and conflict copies (app.ui.shell.sync_follow)."""
+        if self.sync is not None:
+            self.sync.take_in()
+
+    def _key_changed(self, message: str) -> None:
+        # Another key (the password was changed elsewhere, or another vault restored): only
+        # the password can open it again.
+        self.lock()
+        if self.unlock_window is not None:
+            self.unlock_window.error.show_error(message)
+
+    def _content_changed(self) -> None:  # the list shows the merge, search and selection kept
+        if self.main_window is not None:
+            self.main_window.reload()
             self._rebuild_tray()
             if self.push is not None:
                 self.push.vault_changed()
+
+    # --- another vault file ----------------------------------------------------------------
+
+    def open_vault(self, path: Path) -> None:
+        """Use the vault at `path` (chosen and remembered already): locked, its unlock form."""
+        self.vault_path = Path(path)
+        if self.vault is not None:
+            self.lock()  # the unlock form comes for the new path
+        else:
+            if self.unlock_window is not None:
+                self._close_unlock_window().deleteLater()
+            self._show_unlock()
+        self.vault_path_changed.emit(self.vault_path)
+
+    def _vault_moved(self, moved: Moved) -> None:
+        """Settings moved the vault into another folder: go on with it there, unlocked."""
+        from app.ui.settings.vault_location import say_moved
+
+        if self.vault is not None:
+            self.vault.lock()  # its file is gone: nothing may be saved there any more
+        self._close_vault()
+        self.vault_path = moved.vault.path
+        self._unlocked(moved.vault)
+        self.vault_path_changed.emit(self.vault_path)
+        main = self.main_window
+        if main is not None:
+            say_moved(main.toast, main.show_problem, moved)
 
     # --- tray ------------------------------------------------------------------------------
 

@@ -116,6 +116,10 @@ def launch(argv: list[str]) -> Running | int:
         app, controller = start(argv)
         server = single.InstanceServer(name, controller)
         server.request_received.connect(functools.partial(_handle_request, controller))
+        # Another vault opened, or the vault moved: later starts resolve its new path.
+        controller.vault_path_changed.connect(
+            lambda path: server.listen_as(handoff.server_name(path))
+        )
         if not server.listen():
             print(
                 "keyfob: cannot listen for links opened later ("

@@ -93,6 +93,7 @@ def run_self_test() -> int:
 
         controller.opened.connect(lambda: QTimer.singleShot(300, check))
         window = controller.start()
+        assert window is not None  # a throwaway vault: no quick unlock, so the unlock window
         window.password.setText(password)
         window.submit()
         QTimer.singleShot(_TIMEOUT_MS, timed_out)

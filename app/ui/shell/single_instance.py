@@ -112,6 +112,15 @@ class InstanceServer(QObject):
         QLocalServer.removeServer(self.name)
         return self.server.listen(self.name)
 
+    def listen_as(self, name: str) -> bool:
+        """Listen under another name from now on: the vault changed (opened elsewhere, or
+        moved), and later starts look for the Keyfob of the vault they resolve."""
+        if name == self.name:
+            return self.server.isListening()
+        self.server.close()
+        self.name = name
+        return self.listen()
+
     def close(self) -> None:
         self.server.close()
         connections, self._buffers = list(self._buffers), {}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -37,10 +38,12 @@ _CARD_WIDTH = 420
 
 
 class UnlockWindow(QWidget):
-    """Creates the vault (`create=True`) or unlocks it; emits `unlocked(vault)` when open."""
+    """Creates the vault (`create=True`) or unlocks it; emits `unlocked(vault)` when open,
+    `vault_chosen(path)` when "Open an existing vault…" chose (and remembered) another file."""
 
     unlocked = Signal(object)
     close_requested = Signal()
+    vault_chosen = Signal(object)
 
     def __init__(
         self,
@@ -102,7 +105,7 @@ class UnlockWindow(QWidget):
         if create:
             self._update_create_state()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(self.sizeHint().expandedTo(QSize(520, 460 if not create else 600)))
+            self.resize(self.sizeHint().expandedTo(QSize(520, 460 if not create else 700)))
 
     def _add_heading(self, layout: QVBoxLayout, create: bool) -> None:
         logo = QLabel()
@@ -123,6 +126,12 @@ class UnlockWindow(QWidget):
         subtitle.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(subtitle)
         layout.addSpacing(10)
+        if create:
+            from app.ui.shell.open_existing import missing_vault_note
+
+            note = missing_vault_note(self.vault_path)  # the vault chosen before is gone
+            if note:
+                layout.addWidget(WarningBox(note))
 
     def _add_create_fields(self, layout: QVBoxLayout) -> None:
         self.meter = StrengthMeter()
@@ -153,11 +162,58 @@ class UnlockWindow(QWidget):
         layout.addWidget(self.status)
         layout.addSpacing(6)
 
+        self.open_error = ErrorLabel()  # why a file chosen to open is not a vault
+        self.open_error.setAccessibleName(self.tr("Why the file was not opened"))
+        self.open_error.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        if create:
+            self._add_open_existing(layout)
+            layout.insertWidget(layout.count() - 1, self.open_error)
         where = muted(self.tr("Vault: %1").replace("%1", str(self.vault_path)), small=True)
         where.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         where.setAccessibleName(self.tr("Vault file"))
         layout.addWidget(where)
+        if not create:
+            self.open_button = QPushButton(self.tr("Open another vault…"))
+            self.open_button.setFlat(True)
+            self.open_button.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.open_button.clicked.connect(self.open_existing)
+            layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+            layout.addWidget(self.open_error)
+
+    def _add_open_existing(self, layout: QVBoxLayout) -> None:
+        """The second computer's way in: the vault the first one keeps in a synced folder."""
+        divider = QHBoxLayout()  # ——— or ———
+        divider.setSpacing(10)
+        divider.addWidget(_rule(), 1)
+        divider.addWidget(muted(self.tr("or"), small=True))
+        divider.addWidget(_rule(), 1)
+        layout.addLayout(divider)
+        self.open_button = QPushButton(self.tr("Open an existing vault…"))
+        self.open_button.setMinimumHeight(34)
+        self.open_button.clicked.connect(self.open_existing)
+        layout.addWidget(self.open_button)
+        hint = muted(
+            self.tr(
+                "Keyfob on another computer? Choose its vault file in the folder your sync "
+                "tool shares (Syncthing, Nextcloud, Dropbox…)."
+            ),
+            small=True,
+        )
+        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(hint)
+        layout.addSpacing(6)
+
+    def open_existing(self) -> QFileDialog:
+        """Choose a vault file; once it is one, `vault_chosen(path)` (the controller shows the
+        unlock form for it). Anything else is refused in the error line."""
+        from app.ui.shell.open_existing import choose_existing_vault
+
+        self.open_error.clear_error()
+        self.file_dialog = choose_existing_vault(
+            self, self.vault_path, self.vault_chosen.emit, self.open_error.show_error
+        )
+        return self.file_dialog
 
     def _warning_box(self) -> WarningBox:
         box = WarningBox(
@@ -219,6 +275,7 @@ class UnlockWindow(QWidget):
         if self.confirm is not None:
             self.confirm.setEnabled(not busy)
         self.button.setEnabled(not busy)
+        self.open_button.setEnabled(not busy)
         if busy:
             self.status.setText(
                 self.tr("Creating the vault…") if self.creating else self.tr("Unlocking…")
@@ -264,6 +321,13 @@ class UnlockWindow(QWidget):
             return
         event.accept()
         self.close_requested.emit()
+
+
+def _rule() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line
 
 
 def failure_message(error: BaseException) -> str | None:

@@ -1,0 +1,76 @@
+"""Starting straight into the list when the system keyring can open the vault.
+
+On start, a vault with a keyring slot (app.vault.quick_unlock) is opened with the key in the
+system keyring, before any window shows: when it works the list appears directly, with no
+unlock window in between. When it does not (expired, the keyring locked, missing or
+refusing), the unlock window says why in one line and asks for the password as usual. A
+vault without the slot costs one read of its header here, nothing more: the keyring and the
+crypto are only loaded for vaults that have quick unlock on.
+
+After every unlock with the password, the slot is made anew (`renew`), so the days count
+from the last time the password was entered; that runs off the GUI thread (the keyring is
+a D-Bus call and the renewal a save).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from app.core.errors import KeyfobError
+from app.ui.common.worker import run_in_thread
+from app.vault.quick_unlock_probe import has_keyring_slot
+
+if TYPE_CHECKING:
+    from app.vault.store import Vault
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class QuickStart:
+    """What trying the keyring gave: the vault, or (maybe) the one line saying why not."""
+
+    vault: Vault | None = None
+    why_not: str | None = None
+
+
+def try_keyring(vault_path: Path) -> QuickStart:
+    """Open the vault with the system keyring if quick unlock is on for it."""
+    if not has_keyring_slot(vault_path):
+        return QuickStart()
+    from app.vault.quick_unlock import QuickUnlockUnavailable, Reason, open_with_keyring
+
+    try:
+        # The keyring may show its own unlock prompt (a locked login keyring): that is the
+        # user's choice to make, as KeePassXC and browsers let it.
+        return QuickStart(vault=open_with_keyring(vault_path, allow_prompt=True))
+    except QuickUnlockUnavailable as error:
+        if error.reason is Reason.OFF:
+            return QuickStart()
+        return QuickStart(why_not=_sentence(str(error)))
+    except KeyfobError as error:  # the file itself: the password path will say it again
+        _log.info("quick unlock did not open the vault: %s", error)
+        return QuickStart()
+
+
+def _sentence(reason: str) -> str:
+    text = reason[:1].upper() + reason[1:]
+    return text.rstrip(".") + ": enter the password."
+
+
+def renew_after_password(vault: Vault, owner: QObject) -> None:
+    """The password was just entered: make the keyring slot anew (if there is one)."""
+    if not has_keyring_slot(vault.path):
+        return
+    from app.vault.quick_unlock import renew
+
+    def failed(error: BaseException) -> None:
+        # The old slot stays and expires as it would have: worth a log line, not a dialog.
+        _log.warning("quick unlock could not be renewed: %s", error)
+
+    run_in_thread(lambda: renew(vault), lambda _renewed: None, failed, owner=owner)

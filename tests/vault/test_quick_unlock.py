@@ -1,0 +1,271 @@
+"""Quick unlock (app.vault.quick_unlock) against a real Secret Service: GNOME Keyring on a
+private D-Bus bus (tests/secret_service.py), the real vault on disk, an injected clock."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.vault.envelope import parse, unwrap_with_password
+from app.vault.errors import VaultAuthError
+from app.vault.keyring_slot import decode_item
+from app.vault.preferences import Preferences
+from app.vault.quick_unlock import (
+    RENEW_AFTER_SECONDS,
+    QuickUnlockUnavailable,
+    Reason,
+    disable,
+    enable,
+    forget_key,
+    open_with_keyring,
+    opened_by_keyring,
+    renew,
+    status,
+)
+from app.vault.store import Vault
+from tests.secret_service import SecretService, require_programs, running_secret_service
+from tests.vault.conftest import PASSWORD, account
+
+DAY = 86_400
+T0 = 1_800_000_000  # the injected "now" of the password entry
+
+
+@pytest.fixture
+def keyring_service(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[SecretService]:
+    """A running keyring that this test process (only) talks to; preferences of its own."""
+    require_programs()
+    monkeypatch.setenv("KEYFOB_CONFIG_DIR", str(tmp_path / "config"))
+    with running_secret_service() as service:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", service.address)
+        yield service
+
+
+@pytest.fixture
+def quick(vault: Vault, keyring_service: SecretService) -> Vault:
+    """A vault with an account, quick unlock turned on at T0."""
+    vault.add_accounts([account(issuer="GitHub")])
+    enable(vault, now=T0)
+    return vault
+
+
+def _reason(action: Callable[[], object]) -> Reason:
+    with pytest.raises(QuickUnlockUnavailable) as refused:
+        action()
+    message = str(refused.value)
+    assert message
+    assert "\n" not in message
+    return refused.value.reason
+
+
+def _keyring_slots(path: Path) -> list[dict[str, object]]:
+    slots = json.loads(path.read_bytes())["header"]["slots"]
+    return [slot for slot in slots if slot["type"] == "keyring"]
+
+
+def test_enable_then_the_keyring_opens_the_vault(quick: Vault) -> None:
+    opened = open_with_keyring(quick.path, now=T0 + 60)
+
+    assert opened_by_keyring(opened)
+    assert not opened_by_keyring(quick)
+    assert opened.content == quick.content
+    assert opened.vault_id == quick.vault_id
+    # It is a whole vault: a change made through it is saved and opens with the password.
+    opened.add_accounts([account(issuer="GitLab")])
+    issuers = {a.issuer for a in Vault.open(quick.path, PASSWORD).content.accounts}
+    assert issuers == {"GitHub", "GitLab"}
+
+
+def test_the_slot_is_as_documented_and_the_item_holds_only_its_key(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    (slot,) = _keyring_slots(quick.path)
+    assert set(slot) == {"type", "id", "created", "nonce", "wrapped_key"}
+    assert slot["created"] == T0
+
+    stored = keyring_service.lookup(quick.vault_id)
+    assert stored is not None
+    assert len(decode_item(stored)) == 32
+    # Neither the password nor the master key, in any usual spelling, is in the keyring.
+    master_key = bytes(unwrap_with_password(parse(quick.path.read_bytes()), PASSWORD))
+    everything = keyring_service.listing()
+    assert quick.vault_id in everything  # the listing does show the item
+    for spelling in (
+        PASSWORD,
+        base64.b64encode(master_key).decode(),
+        base64.urlsafe_b64encode(master_key).decode(),
+        master_key.hex(),
+        master_key.decode("latin-1"),
+    ):
+        assert spelling not in everything
+
+
+def test_no_key_or_password_reaches_the_logs(
+    quick: Vault, keyring_service: SecretService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    open_with_keyring(quick.path, now=T0 + 60)
+    assert renew(Vault.open(quick.path, PASSWORD), now=T0 + DAY)  # a new key stored
+    stored = keyring_service.lookup(quick.vault_id)
+    keyring_service.lock()
+    with pytest.raises(QuickUnlockUnavailable):  # a failure, which is logged
+        open_with_keyring(quick.path, now=T0 + DAY)
+
+    assert "the system keyring failed: KeyringLocked" in caplog.text  # its kind, nothing more
+    master_key = bytes(unwrap_with_password(parse(quick.path.read_bytes()), PASSWORD))
+    assert stored is not None
+    for secret in (PASSWORD, stored, base64.b64encode(master_key).decode(), master_key.hex()):
+        assert secret not in caplog.text
+
+
+def test_it_expires_after_the_days_set(quick: Vault, tmp_path: Path) -> None:
+    assert open_with_keyring(quick.path, now=T0 + 14 * DAY - 1).content == quick.content
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 14 * DAY)) is Reason.EXPIRED
+
+    # The preference is read when the vault is opened, not when quick unlock was turned on.
+    Preferences(tmp_path / "config").set_quick_unlock_days(3)
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 3 * DAY)) is Reason.EXPIRED
+    assert open_with_keyring(quick.path, now=T0 + 3 * DAY - 1).content == quick.content
+    state = status(quick.path, now=T0 + 3 * DAY)
+    assert (state.enabled, state.days, state.expires, state.expired) == (
+        True,
+        3,
+        T0 + 3 * DAY,
+        True,
+    )
+
+
+def test_a_password_unlock_renews_the_days(quick: Vault) -> None:
+    assert renew(quick, now=T0 + 10 * DAY)
+    assert open_with_keyring(quick.path, now=T0 + 20 * DAY).content == quick.content
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 24 * DAY)) is Reason.EXPIRED
+
+
+def test_renewing_soon_after_or_from_a_keyring_unlock_changes_nothing(quick: Vault) -> None:
+    before = quick.path.read_bytes()
+    assert not renew(quick, now=T0 + RENEW_AFTER_SECONDS - 1)
+    assert not renew(open_with_keyring(quick.path, now=T0 + 2 * DAY), now=T0 + 2 * DAY)
+    assert quick.path.read_bytes() == before
+
+
+def test_a_vault_without_quick_unlock_is_not_renewed(
+    vault: Vault, keyring_service: SecretService
+) -> None:
+    before = vault.path.read_bytes()
+    assert not renew(vault, now=T0)
+    assert vault.path.read_bytes() == before
+    assert keyring_service.lookup(vault.vault_id) is None
+    assert _reason(lambda: open_with_keyring(vault.path)) is Reason.OFF
+
+
+def test_a_deleted_item_is_said_and_the_password_still_opens(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    keyring_service.clear(quick.vault_id)
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.MISSING
+    assert status(quick.path, now=T0, probe=True).in_keyring is False
+    password_opened = Vault.open(quick.path, PASSWORD)
+    # The next password unlock puts a new key in (a day later: a renewal is due).
+    assert renew(password_opened, now=T0 + DAY)
+    assert keyring_service.lookup(quick.vault_id) is not None
+    assert open_with_keyring(quick.path, now=T0 + DAY).content == quick.content
+
+
+def test_a_locked_keyring_is_a_reason_to_ask_for_the_password(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    keyring_service.lock()
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.LOCKED
+    assert Vault.open(quick.path, PASSWORD).content == quick.content
+
+
+def test_a_key_that_does_not_fit_is_refused(quick: Vault, keyring_service: SecretService) -> None:
+    keyring_service.store(quick.vault_id, base64.b64encode(bytes(32)).decode())
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.MISMATCH
+    keyring_service.store(quick.vault_id, "my own password, not a key")
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.MISMATCH
+
+
+def test_moving_the_creation_time_in_the_file_opens_nothing(quick: Vault) -> None:
+    """Whoever can write the vault file cannot stretch quick unlock past its days."""
+    document = json.loads(quick.path.read_bytes())
+    for slot in document["header"]["slots"]:
+        if slot["type"] == "keyring":
+            slot["created"] = T0 + 30 * DAY
+    quick.path.write_text(json.dumps(document))
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 40 * DAY)) is Reason.MISMATCH
+
+
+def test_without_a_keyring_the_reason_says_so(
+    quick: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.NO_KEYRING
+
+
+def test_a_password_change_drops_the_slot_and_the_old_key_opens_nothing(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    old_item = keyring_service.lookup(quick.vault_id)
+    assert old_item is not None
+    quick.change_password("a new password").forget()
+
+    assert _keyring_slots(quick.path) == []
+    assert not status(quick.path).enabled
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.OFF
+    assert forget_key(quick.vault_id)
+    assert keyring_service.lookup(quick.vault_id) is None
+    keyring_service.store(quick.vault_id, old_item)  # the old key put back changes nothing
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.OFF
+
+
+def test_disable_removes_the_slot_and_the_key(quick: Vault, keyring_service: SecretService) -> None:
+    assert disable(quick)
+    assert _keyring_slots(quick.path) == []
+    assert keyring_service.lookup(quick.vault_id) is None
+    assert not disable(quick)  # twice is fine
+    assert Vault.open(quick.path, PASSWORD).content == quick.content
+
+
+def test_disable_by_path_removes_the_key(quick: Vault, keyring_service: SecretService) -> None:
+    assert disable(quick.path)
+    assert keyring_service.lookup(quick.vault_id) is None
+    assert _reason(lambda: open_with_keyring(quick.path, now=T0 + 60)) is Reason.MISSING
+
+
+def test_enable_again_replaces_the_slot_and_the_key(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    first = keyring_service.lookup(quick.vault_id)
+    (old_slot,) = _keyring_slots(quick.path)
+    enable(quick, now=T0 + DAY)
+    (new_slot,) = _keyring_slots(quick.path)
+    assert new_slot["id"] != old_slot["id"]
+    assert keyring_service.lookup(quick.vault_id) != first
+    assert open_with_keyring(quick.path, now=T0 + DAY).content == quick.content
+
+
+def test_enabling_needs_a_password_entry(quick: Vault) -> None:
+    by_keyring = open_with_keyring(quick.path, now=T0 + 60)
+    before = quick.path.read_bytes()
+    with pytest.raises(VaultAuthError):
+        enable(by_keyring, now=T0 + 60)
+    with pytest.raises(VaultAuthError):
+        enable(by_keyring, "not the password", now=T0 + 60)
+    assert quick.path.read_bytes() == before
+    enable(by_keyring, PASSWORD, now=T0 + DAY)
+    assert status(quick.path, now=T0 + DAY).created == T0 + DAY
+
+
+def test_a_locked_keyring_leaves_the_vault_unchanged_when_enabling(
+    vault: Vault, keyring_service: SecretService
+) -> None:
+    keyring_service.lock()
+    before = vault.path.read_bytes()
+    assert _reason(lambda: enable(vault, now=T0)) is Reason.LOCKED
+    assert vault.path.read_bytes() == before
+    assert not status(vault.path).enabled
