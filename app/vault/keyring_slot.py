@@ -27,7 +27,9 @@ from app.vault.encoding import b64decode, b64encode, require_int
 from app.vault.envelope import MASTER_KEY_BYTES, NONCE_BYTES, TAG_BYTES, Envelope, slot_aad
 from app.vault.errors import VaultFormatError
 
-KEYRING_SLOT = "keyring"
+# The slot type lives in the probe, which the app reads before its first window (light).
+from app.vault.quick_unlock_probe import KEYRING_SLOT
+
 KEYRING_KEY_BYTES = 32  # the key in the keyring: random, AES-256
 SECONDS_PER_DAY = 86_400
 _ITEM_CHARS = 44  # 32 bytes in padded base64

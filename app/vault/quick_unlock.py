@@ -32,7 +32,6 @@ from app.vault.errors import VaultAuthError, VaultError, VaultFormatError
 from app.vault.fileio import read_existing, real_path
 from app.vault.keyring_slot import (
     KEYRING_KEY_BYTES,
-    KEYRING_SLOT,
     KeyringSlot,
     decode_item,
     encode_item,
@@ -42,6 +41,7 @@ from app.vault.keyring_slot import (
     without_keyring_slots,
 )
 from app.vault.preferences import Preferences
+from app.vault.quick_unlock_probe import KEYRING_SLOT
 from app.vault.store import Vault
 from app.vault.system_keyring import (
     SERVICE,

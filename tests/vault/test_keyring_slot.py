@@ -19,7 +19,6 @@ from app.vault.content import VaultContent
 from app.vault.envelope import decrypt, parse, seal, unwrap_with_password
 from app.vault.errors import VaultFormatError
 from app.vault.keyring_slot import (
-    KEYRING_SLOT,
     decode_item,
     encode_item,
     find_keyring_slot,
@@ -28,6 +27,7 @@ from app.vault.keyring_slot import (
     unwrap_with_keyring_key,
 )
 from app.vault.quick_unlock import QuickUnlockUnavailable, Reason, open_with_keyring
+from app.vault.quick_unlock_probe import KEYRING_SLOT
 from app.vault.store import Vault
 from tests.vault.conftest import PASSWORD, account, cheap
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -87,12 +88,19 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.accepted.connect(self.accept)
 
+        # Three pages rather than one column: with quick unlock and the vault's place the
+        # column grew to about 900 px, taller than a 768 px laptop screen.
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        for title, boxes in (
+            (self.tr("&General"), (display, tray, time_box)),
+            (self.tr("&Security"), (security, self.quick_unlock_box)),
+            (self.tr("&Vault and backups"), (self.location_box, self.backup_box)),
+        ):
+            self.pages.addTab(_page(boxes), title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
-        boxes = (security, self.quick_unlock_box, display, tray, time_box, self.location_box)
-        for box in (*boxes, self.backup_box):
-            if box is not None:
-                layout.addWidget(box)
+        layout.addWidget(self.pages)
         layout.addWidget(buttons)
 
         self.auto_lock.valueChanged.connect(self._set("auto_lock_minutes"))
@@ -129,7 +137,7 @@ class SettingsDialog(QDialog):
         self.clipboard.setSuffix(self.tr(" s"))
         self.clipboard.setValue(settings.clipboard_clear_seconds)
         self.clipboard.setAccessibleName(self.tr("Clear copied codes after seconds"))
-        security = QGroupBox(self.tr("Security"))
+        security = QGroupBox(self.tr("Locking"))
         form = QFormLayout(security)
         form.addRow(self.tr("&Lock after no use for"), self.auto_lock)
         form.addRow(self.session_lock)
@@ -273,3 +281,14 @@ class SettingsDialog(QDialog):
             self.time_result.setStyleSheet("")
             self.time_result.setText(self.tr("Correction applied."))
             self.drift_measured.emit(self._measured)
+
+
+def _page(boxes: tuple[QGroupBox | None, ...]) -> QWidget:
+    page = QWidget()
+    column = QVBoxLayout(page)
+    column.setContentsMargins(0, 12, 0, 0)
+    for box in boxes:
+        if box is not None:
+            column.addWidget(box)
+    column.addStretch(1)
+    return page
