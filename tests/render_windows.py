@@ -172,8 +172,11 @@ def render(out: Path, temp: Path) -> int:
             window.codes.copy_selected()
             settle(window, "main-copied")
             window.settings_flows.open_settings()
-            settle(window.dialogs.current("settings"), "settings")
-            window.dialogs.current("settings").close()
+            dialog = window.dialogs.current("settings")
+            for page, name in enumerate(("settings", "settings-security", "settings-vault")):
+                dialog.pages.setCurrentIndex(page)
+                settle(dialog, name)
+            dialog.close()
             window.editor.edit_selected()
             settle(window.dialogs.current("edit"), "edit")
             window.dialogs.current("edit").close()
@@ -341,6 +344,7 @@ def render_transfer(out: Path, temp: Path) -> int:
             wait(lambda: bool(window.extra_backup.last_error))  # noqa: B023
             settle(window, "main-backup-error")
             window.settings_flows.open_settings()
+            window.dialogs.current("settings").pages.setCurrentIndex(2)  # Vault and backups
             settle(window.dialogs.current("settings"), "settings-backup")
             window.dialogs.current("settings").close()
             settings.extra_backup_folder = ""
@@ -715,6 +719,7 @@ def render_sync(out: Path, temp: Path) -> int:
 
             window.settings_flows.open_settings()
             dialog = window.dialogs.current("settings")
+            dialog.pages.setCurrentIndex(2)  # Vault and backups
             settle(dialog, "sync-settings")
             box = dialog.location_box
             box.status.show_error(

@@ -59,8 +59,12 @@ def try_keyring(vault_path: Path) -> QuickStart:
 
 
 def _sentence(reason: str) -> str:
-    text = reason[:1].upper() + reason[1:]
-    return text.rstrip(".") + ": enter the password."
+    """One line above the password field: "Quick unlock did not open the vault: the system
+    keyring is locked." (the field itself says what to do)."""
+    text = reason.rstrip(".")
+    if not text.lower().startswith("quick unlock"):
+        text = f"quick unlock did not open the vault: {text}"
+    return text[:1].upper() + text[1:] + "."
 
 
 def renew_after_password(vault: Vault, owner: QObject) -> None:
