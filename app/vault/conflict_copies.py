@@ -26,11 +26,10 @@ import contextlib
 import copy
 import hashlib
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from app.core.files import fsync_dir
 from app.vault.backups import backups_dir
@@ -47,6 +46,7 @@ from app.vault.fileio import io_error, make_private_dir, read_existing, real_pat
 from app.vault.merge import MergeReport, merge_contents, report
 from app.vault.merge_files import FileMerged, combine_other_vault, open_file
 from app.vault.sync_tools import conflict_tool
+from app.vault.vault_parts import VaultParts
 
 if TYPE_CHECKING:
     from app.vault.revisions import RevisionLog
@@ -225,29 +225,12 @@ class Intake:
     left_alone: list[CopyLeftAlone] = field(default_factory=list)
 
 
-class ConflictCopyOperations:
+class ConflictCopyOperations(VaultParts):
     """Taking in conflict copies and merging files by hand: mixed into `Vault`."""
 
     if TYPE_CHECKING:
-        _file: Path
-        _key: bytearray
-        _document: dict[str, Any] | None
-        _mutex: threading.RLock
         _revisions: RevisionLog | None
         _conflicts: ConflictState
-
-        @property
-        def content(self) -> VaultContent: ...
-        @property
-        def vault_id(self) -> str: ...
-        def _header(self) -> dict[str, Any]: ...
-        def _reload_if_changed(self, *, saving: bool) -> bool: ...
-        def _save(
-            self,
-            content: VaultContent,
-            document: dict[str, Any] | None,
-            key: bytearray | None = None,
-        ) -> None: ...
 
     def take_in_conflict_copies(self) -> ConflictOutcome:
         """Merge every conflict copy beside the vault that can be merged now (one save), move

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.vault.envelope import (
     MASTER_KEY_BYTES,
@@ -24,9 +23,10 @@ from app.vault.errors import VaultAuthError, VaultError
 from app.vault.fileio import read_existing, write_lock
 from app.vault.kdf import KdfParams
 from app.vault.rekey import RetiredKey, backups_under
+from app.vault.vault_parts import VaultParts
 
 if TYPE_CHECKING:
-    from app.vault.content import VaultContent
+    pass
 
 
 def check_new_password(password: str) -> None:
@@ -34,27 +34,8 @@ def check_new_password(password: str) -> None:
         raise VaultError("the password is empty: choose a password to protect the vault")
 
 
-class PasswordOperations:
+class PasswordOperations(VaultParts):
     """Password change and checks: mixed into `Vault`."""
-
-    if TYPE_CHECKING:
-        _file: Path
-        _key: bytearray
-        _document: dict[str, Any] | None
-        _mutex: threading.RLock
-
-        @property
-        def content(self) -> VaultContent: ...
-        @property
-        def vault_id(self) -> str: ...
-        def _header(self) -> dict[str, Any]: ...
-        def _reload_if_changed(self, *, saving: bool) -> bool: ...
-        def _save(
-            self,
-            content: VaultContent,
-            document: dict[str, Any] | None,
-            key: bytearray | None = None,
-        ) -> None: ...
 
     def change_password(self, new_password: str, *, kdf: KdfParams | None = None) -> RetiredKey:
         """Make a new master key, wrapped under `new_password`, and re-encrypt the content.
