@@ -33,7 +33,6 @@ import getpass
 import hashlib
 import json
 import os
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -172,7 +171,8 @@ class HandOff(Enum):
 
 def early_hand_off_supported() -> bool:
     """Whether this platform's QLocalServer is a Unix socket the standard library can reach."""
-    return sys.platform != "win32" and hasattr(socket, "AF_UNIX")
+    # Every Unix Python has AF_UNIX; asking the socket module would load it for nothing.
+    return sys.platform != "win32"
 
 
 def hand_off(name: str, request: Request, timeout_s: float = HAND_OFF_TIMEOUT_S) -> HandOff:
@@ -183,6 +183,8 @@ def hand_off(name: str, request: Request, timeout_s: float = HAND_OFF_TIMEOUT_S)
     path = socket_file(name)
     if path is None or owned_by_someone_else(name):
         return HandOff.NO_SERVER
+    import socket  # only with a socket file to try: a first start does not pay for it
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.settimeout(min(timeout_s, CONNECT_TIMEOUT_S))
         try:

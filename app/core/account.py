@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid as uuid_module
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -30,7 +29,9 @@ class Algorithm(StrEnum):
 
 
 def new_uuid() -> str:
-    return str(uuid_module.uuid4())
+    import uuid  # here: the module loads `platform`, and the desktop's first window needs none
+
+    return str(uuid.uuid4())
 
 
 def now_seconds() -> int:

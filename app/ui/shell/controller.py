@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.core.account import Account
 from app.core.clock import Clock
-from app.ui.add.screen import ScreenSource
 from app.ui.common.clipboard import SecretClipboard
 from app.ui.common.settings import Settings
 from app.ui.shell.idle import AutoLock
@@ -25,7 +23,9 @@ from app.ui.shell.theme import ThemeFollower
 from app.ui.shell.unlock_window import UnlockWindow, open_in_background
 
 if TYPE_CHECKING:
+    from app.core.account import Account
     from app.ui.accounts.main_window import MainWindow
+    from app.ui.add.screen import ScreenSource
     from app.ui.push.feature import PushFeature
     from app.ui.shell.sync_follow import SyncFollow
     from app.ui.shell.tray import Tray

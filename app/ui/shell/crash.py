@@ -9,9 +9,13 @@ from __future__ import annotations
 import sys
 import traceback
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 _open: list[QMessageBox] = []
 
@@ -28,6 +32,8 @@ def show_crash(
     print(details, file=sys.stderr, end="")
     if QApplication.instance() is None or _open:
         return None
+    from PySide6.QtWidgets import QMessageBox  # only now: it is slow to load, and rare
+
     translate = QCoreApplication.translate
     box = QMessageBox(
         QMessageBox.Icon.Critical,
