@@ -181,8 +181,8 @@ def hand_off(name: str, request: Request, timeout_s: float = HAND_OFF_TIMEOUT_S)
     Blocking; for the platforms where `early_hand_off_supported()`.
     """
     path = socket_file(name)
-    if path is None or owned_by_someone_else(name):
-        return HandOff.NO_SERVER
+    if path is None or not path.exists() or owned_by_someone_else(name):
+        return HandOff.NO_SERVER  # no file: nobody listens (the usual first start)
     import socket  # only with a socket file to try: a first start does not pay for it
 
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:

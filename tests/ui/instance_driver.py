@@ -115,10 +115,15 @@ def main() -> int:
     if mode.startswith("unlocked"):
         controller.opened.connect(lambda: say("unlocked"))
         type_password()
-    if not server.server.isListening():
-        say("not-listening", error=server.server.errorString())
-        return 1
-    say("ready", socket=str(socket_file(server.name)))
+
+    def ready() -> None:  # the app listens once its event loop runs
+        if not server.is_listening():
+            say("not-listening", error=server.error_string())
+            app.exit(1)
+            return
+        say("ready", socket=str(socket_file(server.name)))
+
+    QTimer.singleShot(0, ready)
     code = app.exec()
     server.close()
     return code

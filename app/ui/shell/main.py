@@ -10,13 +10,14 @@ the tray; `--self-test` checks that a build can open a vault and show its window
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
@@ -106,27 +107,43 @@ def launch(argv: list[str]) -> Running | int:
         show=not arguments.minimized,
         activation_token=os.environ.get("XDG_ACTIVATION_TOKEN", ""),
     )
-    with single.startup_lock(name):
+    # Held from here until the server listens: a start in between waits for it, then hands
+    # off, rather than becoming a second Keyfob.
+    lock = contextlib.ExitStack()
+    lock.enter_context(single.startup_lock(name))
+    try:
         outcome = single.hand_off(name, request)
         if outcome is handoff.HandOff.DELIVERED:
+            lock.close()
             return 0
         if outcome is handoff.HandOff.NO_ANSWER:
+            lock.close()
             print(NO_ANSWER_MESSAGE, file=sys.stderr)
             return 1
         app, controller = start(argv)
-        server = single.InstanceServer(name, controller)
-        server.request_received.connect(functools.partial(_handle_request, controller))
-        # Another vault opened, or the vault moved: later starts resolve its new path.
-        controller.vault_path_changed.connect(
-            lambda path: server.listen_as(handoff.server_name(path))
-        )
-        if not server.listen():
-            print(
-                "keyfob: cannot listen for links opened later ("
-                + server.server.errorString()
-                + "); they will start another Keyfob.",
-                file=sys.stderr,
-            )
+    except BaseException:
+        lock.close()
+        raise
+    server = single.InstanceServer(name, controller)
+    server.request_received.connect(functools.partial(_handle_request, controller))
+    # Another vault opened, or the vault moved: later starts resolve its new path.
+    controller.vault_path_changed.connect(lambda path: server.listen_as(handoff.server_name(path)))
+
+    def listen() -> None:
+        try:
+            if not server.listen():
+                print(
+                    "keyfob: cannot listen for links opened later ("
+                    + server.error_string()
+                    + "); they will start another Keyfob.",
+                    file=sys.stderr,
+                )
+        finally:
+            lock.close()
+
+    # Once the event loop runs: the first window's map request goes out first (it is sent
+    # when the loop starts), and QtNetwork loads after it, not before it.
+    QTimer.singleShot(0, listen)
     return Running(app, controller, server)
 
 

@@ -22,12 +22,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app import handoff
 from app.handoff import ACK, MAX_REQUEST_BYTES, HandOff, HandOffError, Request
+
+if TYPE_CHECKING:
+    # QtNetwork loads when the server starts listening, after the first window is up.
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 HAND_OFF_TIMEOUT_MS = int(handoff.HAND_OFF_TIMEOUT_S * 1000)
 _LOCK_TIMEOUT_S = 15.0
@@ -49,6 +53,8 @@ def qt_hand_off(name: str, request: Request, timeout_ms: int = HAND_OFF_TIMEOUT_
     """`hand_off` through QLocalSocket: for Windows, where the server is a named pipe."""
     if handoff.owned_by_someone_else(name):
         return HandOff.NO_SERVER
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(min(timeout_ms, 1000)):
@@ -99,31 +105,51 @@ class InstanceServer(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self.server = QLocalServer(self)
-        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self.server.newConnection.connect(self._accept)
+        # Made by the first `listen`: the app listens once its first window is on screen.
+        self.server: QLocalServer | None = None
         self._buffers: dict[QLocalSocket, bytes] = {}
+
+    def _local_server(self) -> QLocalServer:
+        if self.server is None:
+            from PySide6.QtNetwork import QLocalServer
+
+            server = QLocalServer(self)
+            server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+            server.newConnection.connect(self._accept)
+            self.server = server
+        return self.server
 
     def listen(self) -> bool:
         """Start listening, replacing a stale socket a crashed instance left behind."""
-        if self.server.listen(self.name):
+        server = self._local_server()
+        if server.isListening():  # listen_as came first (the vault changed place meanwhile)
+            return True
+        if server.listen(self.name):
             return True
         # Only reached when hand_off found nobody answering on this name: the socket file
         # is stale (or another user's, which removeServer cannot delete in a sticky /tmp).
-        QLocalServer.removeServer(self.name)
-        return self.server.listen(self.name)
+        type(server).removeServer(self.name)
+        return server.listen(self.name)
+
+    def is_listening(self) -> bool:
+        return self.server is not None and self.server.isListening()
+
+    def error_string(self) -> str:
+        return self.server.errorString() if self.server is not None else "not started"
 
     def listen_as(self, name: str) -> bool:
         """Listen under another name from now on: the vault changed (opened elsewhere, or
         moved), and later starts look for the Keyfob of the vault they resolve."""
         if name == self.name:
-            return self.server.isListening()
-        self.server.close()
+            return self.is_listening()
+        if self.server is not None:
+            self.server.close()
         self.name = name
         return self.listen()
 
     def close(self) -> None:
-        self.server.close()
+        if self.server is not None:
+            self.server.close()
         connections, self._buffers = list(self._buffers), {}
         for connection in connections:
             connection.disconnected.disconnect()
@@ -131,8 +157,9 @@ class InstanceServer(QObject):
             connection.deleteLater()
 
     def _accept(self) -> None:
-        while self.server.hasPendingConnections():
-            connection = self.server.nextPendingConnection()
+        server = self._local_server()
+        while server.hasPendingConnections():
+            connection = server.nextPendingConnection()
             self._buffers[connection] = b""
             connection.readyRead.connect(lambda c=connection: self._read(c))
             connection.disconnected.connect(lambda c=connection: self._forget(c))

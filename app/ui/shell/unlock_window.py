@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import KeyfobError
-from app.ui.common.password_feedback import repeat_differs, show_strength
 from app.ui.common.resources import app_icon
 from app.ui.common.warning_box import WarningBox
 from app.ui.common.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
@@ -230,6 +229,9 @@ class UnlockWindow(QWidget):
     # --- creating --------------------------------------------------------------------------
 
     def _update_create_state(self) -> None:
+        # Only a new vault's form rates the password: unlocking does not load the rules.
+        from app.ui.common.password_feedback import repeat_differs, show_strength
+
         assert self.meter is not None
         assert self.strength_label is not None
         assert self.confirm is not None
