@@ -86,8 +86,12 @@ def merge_contents(ours: VaultContent, theirs: VaultContent) -> VaultContent:
 
     a_order, b_order = [a.uuid for a in ours.accounts], [a.uuid for a in theirs.accounts]
     state.order = max(a_state.order, b_state.order)
-    first = _newer(a_order, a_state.order, b_order, b_state.order)
-    order = _ordered_union(first, b_order if first is a_order else a_order)
+    if a_state.order == b_state.order:
+        order = _interleave(a_order, b_order, prefer_first=None)
+    else:
+        newer_first = a_state.order > b_state.order
+        first, second = (a_order, b_order) if newer_first else (b_order, a_order)
+        order = _interleave(first, second, prefer_first=True)
     accounts = [merged[uuid] for uuid in order if uuid in merged]
 
     state.groups = max(a_state.groups, b_state.groups)
@@ -111,6 +115,43 @@ def merge_contents(ours: VaultContent, theirs: VaultContent) -> VaultContent:
         unreadable_accounts=unreadable,
         sync=state,
     )
+
+
+def _interleave(first: list[str], second: list[str], *, prefer_first: bool | None) -> list[str]:
+    """Both sequences in one, each keeping its relative order: an account only one side has
+    stays where that side put it (not at the end), so a copy that only added or removed
+    accounts merges into exactly its own order. Where the two disagree about accounts both
+    hold, `first` wins if preferred (it reordered last), else the smaller uuid goes first;
+    two accounts each only one side has, at the same place, go smaller uuid first. Every
+    rule is symmetric, so the result does not depend on which side is "ours"."""
+    in_first, in_second = set(first), set(second)
+    out: list[str] = []
+    seen: set[str] = set()
+    i = j = 0
+    while i < len(first) or j < len(second):
+        if i < len(first) and first[i] in seen:
+            i += 1
+            continue
+        if j < len(second) and second[j] in seen:
+            j += 1
+            continue
+        if i >= len(first):
+            pick = second[j]
+        elif j >= len(second):
+            pick = first[i]
+        elif first[i] == second[j]:
+            pick = first[i]
+        else:
+            only_first, only_second = first[i] not in in_second, second[j] not in in_first
+            if only_first != only_second:
+                pick = first[i] if only_first else second[j]
+            elif not only_first and prefer_first:
+                pick = first[i]
+            else:
+                pick = min(first[i], second[j])
+        out.append(pick)
+        seen.add(pick)
+    return out
 
 
 def _ordered_union(first: Iterable[str], *more: Iterable[str]) -> list[str]:

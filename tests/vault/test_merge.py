@@ -146,6 +146,20 @@ def test_order_and_favourites_come_from_the_side_that_changed_them_last() -> Non
     assert by_uuid(merged)["b"].favourite
 
 
+def test_a_copy_that_only_added_and_removed_accounts_merges_into_its_own_order() -> None:
+    """The copy an open vault held, merged with the file that grew from it, is that file:
+    no account moves to the end, and nothing is written back for it."""
+    base = base_with(ALICE, BOB, COUNTER)
+    later = changed(
+        base,
+        lambda c: (c.accounts.insert(1, account(uuid="00-new")), remove_account(c, "h")),
+        T0 + 10,
+    )
+    assert [a.uuid for a in later.accounts] == ["a", "00-new", "b"]
+    assert merge_contents(base, later) == later
+    assert merge_contents(later, base) == later
+
+
 def _enrollment(device: str, **more: Any) -> dict[str, Any]:
     return {
         "url": "https://push.example",
