@@ -137,9 +137,7 @@ def _interleave(first: list[str], second: list[str], *, prefer_first: bool | Non
             continue
         if i >= len(first):
             pick = second[j]
-        elif j >= len(second):
-            pick = first[i]
-        elif first[i] == second[j]:
+        elif j >= len(second) or first[i] == second[j]:
             pick = first[i]
         else:
             only_first, only_second = first[i] not in in_second, second[j] not in in_first
