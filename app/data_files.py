@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import site
 import sys
-import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
 
 APP_ID = "io.github.keyfob.Keyfob"
@@ -19,31 +19,35 @@ APP_ID = "io.github.keyfob.Keyfob"
 _MARKER = Path("icons") / "keyfob.svg"
 
 
-def _candidates() -> list[Path]:
-    found: list[Path] = []
+def _candidates() -> Iterator[Path]:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
-        found.append(Path(bundle) / "resources")
+        yield Path(bundle) / "resources"
     package = Path(__file__).resolve().parent
-    found.append(package.parent / "resources")
+    yield package.parent / "resources"
+    # Only a wheel's layout needs sysconfig: it loads when the folders above are not it
+    # (a millisecond of the desktop app's start otherwise).
+    import sysconfig
+
     prefixes = [sys.prefix, sysconfig.get_path("data"), site.getuserbase()]
     # `pip install --prefix=P` (as Flatpak builds do) puts the package in
     # P/lib/pythonX.Y/site-packages (P/Lib/site-packages on Windows) and the data in P/share.
     prefixes += [str(package.parents[i]) for i in (3, 2) if i < len(package.parents)]
     for prefix in prefixes:
         if prefix:
-            found.append(Path(prefix) / "share" / "keyfob")
-    return found
+            yield Path(prefix) / "share" / "keyfob"
 
 
 def resources_dir() -> Path:
     """The first folder that holds the resources; the source tree's path if none does."""
-    candidates = _candidates()
-    for folder in candidates:
+    first: Path | None = None
+    for folder in _candidates():
+        first = first or folder
         if (folder / _MARKER).is_file():
             return folder
     # Nothing found (a broken install): callers then report the missing file by its path.
-    return candidates[0]
+    assert first is not None  # the source tree's path is always a candidate
+    return first
 
 
 def resource_path(*parts: str) -> Path:

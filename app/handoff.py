@@ -28,16 +28,14 @@ rules) is used here, so that this runs before anything heavy loads.
 
 from __future__ import annotations
 
-import argparse
-import getpass
-import hashlib
 import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+import zlib
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from app.core.errors import KeyfobError
 from app.data_files import APP_ID
@@ -63,8 +61,9 @@ def is_link(text: str) -> bool:
     return text.lower().startswith(LINK_PREFIXES)
 
 
-@dataclass(frozen=True)
-class DesktopArguments:
+# Named tuples, not dataclasses: a link clicked while Keyfob runs starts a process that only
+# runs this module, and dataclasses (with the inspect module it loads) was a quarter of it.
+class DesktopArguments(NamedTuple):
     """What the desktop app is started with: `keyfob [--vault PATH] [--minimized] [LINK...]`."""
 
     vault: str | None
@@ -74,19 +73,38 @@ class DesktopArguments:
 
 
 def parse_arguments(argv: list[str]) -> DesktopArguments:
-    """The desktop's arguments; anything else (Qt's own options) is left alone."""
-    parser = argparse.ArgumentParser(prog="keyfob", add_help=False)
-    parser.add_argument("--vault", default=None)
-    parser.add_argument("--minimized", action="store_true")
-    parser.add_argument("--self-test", action="store_true")
-    parser.add_argument("uris", nargs="*")
-    known, _qt_options = parser.parse_known_args(argv)
-    links = [u for u in known.uris if is_link(u)]
-    return DesktopArguments(known.vault, links, known.minimized, known.self_test)
+    """The desktop's arguments; anything else (Qt's own options) is left alone.
+
+    Read by hand rather than with argparse: three options and links do not need it, and
+    argparse (with the gettext, locale and shutil it loads to build a parser) cost 3 ms of
+    every start, the hand-off of a clicked link included. `--vault` without a file name
+    ends the start with exit code 2, as argparse did.
+    """
+    vault: str | None = None
+    links: list[str] = []
+    minimized = self_test = False
+    position = 0
+    while position < len(argv):
+        arg = argv[position]
+        position += 1
+        if arg == "--vault":
+            if position == len(argv):
+                print("keyfob: --vault needs the vault file's name", file=sys.stderr)
+                raise SystemExit(2)
+            vault = argv[position]
+            position += 1
+        elif arg.startswith("--vault="):
+            vault = arg.removeprefix("--vault=")
+        elif arg == "--minimized":
+            minimized = True
+        elif arg == "--self-test":
+            self_test = True
+        elif is_link(arg):
+            links.append(arg)
+    return DesktopArguments(vault, links, minimized, self_test)
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What a second `keyfob` asks of the running one."""
 
     links: tuple[str, ...] = ()
@@ -127,12 +145,21 @@ def _temp_folder() -> Path:
 def server_name(vault_path: Path) -> str:
     """The local server's name for this user and vault: a socket path, but on Windows a pipe
     name. A full path on Unix, so that Qt's server and the client here use the same file."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    if hasattr(os, "getuid"):
+        user = str(os.getuid())  # who, without getpass (and the termios it loads)
+    else:
+        import getpass
+
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "user"
     where = str(vault_path.expanduser().resolve())
-    digest = hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:16]
+    # A checksum, not a cryptographic hash: the name only tells one user's vaults apart (a
+    # collision would send a link to that user's other Keyfob, nothing more), and hashlib
+    # costs 2.7 ms (it loads OpenSSL) of every start and every hand-off; zlib is loaded.
+    key = f"{user}\0{where}".encode("utf-8", "surrogateescape")
+    digest = f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}"
     name = f"{APP_ID}-{digest}"
     if sys.platform == "win32":
         return name

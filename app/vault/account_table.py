@@ -146,12 +146,15 @@ def decode_table(
         if count
         else dict.fromkeys(names, ())
     )
+    # The rows are columns now. Dropped here, they free their lists before the accounts are
+    # built (when the caller holds no other reference, as content.decode_content does).
+    del table, rows
     bad: set[int] = set()
     values = {name: _read_column(name, columns, count, bad) for name in ACCOUNT_FIELDS}
     check_digits(values, bad)
 
     accounts = _build_accounts(values, count, bad)
-    unreadable = [dict(zip(names, rows[i], strict=True)) for i in sorted(bad)]
+    unreadable = [{name: columns[name][i] for name in names} for i in sorted(bad)]
     extra_names = [n for n in names if n not in ACCOUNT_FIELDS]
     account_extra: dict[str, dict[str, Any]] = {}
     if extra_names:

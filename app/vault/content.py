@@ -149,7 +149,8 @@ def _decode(plaintext: bytes) -> VaultContent:
     push = document.get("push", [])
     if not isinstance(push, list) or not all(isinstance(p, dict) for p in push):
         raise VaultFormatError("the vault's push enrollments are not a list of objects")
-    accounts, account_extra, unreadable = decode_table(document.get("accounts"))
+    # Popped, not read: the table's rows can go as soon as they are columns (decode_table).
+    accounts, account_extra, unreadable = decode_table(document.pop("accounts", None))
     sync = decode_sync(document.get("sync"))
     return VaultContent(
         accounts=accounts,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -116,12 +117,17 @@ def main() -> int:
         controller.opened.connect(lambda: say("unlocked"))
         type_password()
 
-    def ready() -> None:  # the app listens once its event loop runs
-        if not server.is_listening():
+    # The app listens once its first window has been drawn (app.ui.shell.first_paint).
+    deadline = time.monotonic() + 10
+
+    def ready() -> None:
+        if server.is_listening():
+            say("ready", socket=str(socket_file(server.name)))
+        elif server.server is None and time.monotonic() < deadline:  # not tried yet
+            QTimer.singleShot(10, ready)
+        else:
             say("not-listening", error=server.error_string())
             app.exit(1)
-            return
-        say("ready", socket=str(socket_file(server.name)))
 
     QTimer.singleShot(0, ready)
     code = app.exec()

@@ -3,9 +3,9 @@
 A QStringListModel underneath, not a QSortFilterProxyModel and not a plain Python list
 model: while laying out the list, QListView asks the model for an index per row, and each
 of those would call `rowCount` in Python (20,000 calls, 12 ms, per keystroke at 10,000
-accounts). Here the row count lives in C++ (the visible rows' labels), Python answers only
-`data` for the rows on screen, and a keystroke is one list comprehension over precomputed
-lower-case text.
+accounts). Here the row count lives in C++ (one empty string per visible row: only their
+number is used), Python answers only `data` for the rows on screen, and a keystroke is one
+list comprehension over precomputed lower-case text.
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ class AccountModel(QStringListModel):
         super().__init__(parent)
         self._accounts: list[Account] = []  # in display order (favourites first)
         self._hay: list[str] = []
-        self._labels: list[str] = []
-        self._rows: list[int] = []  # indexes into _accounts of the visible rows
+        # Indexes into _accounts of the visible rows: a range while nothing is filtered out
+        # (a list of 10,000 ints would cost 400 KB).
+        self._rows: Sequence[int] = range(0)
         self._terms: tuple[str, ...] = ()
         self._group = ""
         self._sort = SortMode.MANUAL
@@ -94,7 +95,6 @@ class AccountModel(QStringListModel):
     def set_accounts(self, accounts: Iterable[Account]) -> None:
         self._accounts = sorted(accounts, key=_sort_key(self._sort))
         self._hay = [haystack(a) for a in self._accounts]
-        self._labels = [a.label for a in self._accounts]
         self._show(self._filtered(range(len(self._accounts))))
 
     def set_sort(self, mode: SortMode) -> None:
@@ -120,7 +120,9 @@ class AccountModel(QStringListModel):
         self._group = group
         self._show(self._filtered(range(len(self._accounts))))
 
-    def _filtered(self, rows: Iterable[int]) -> list[int]:
+    def _filtered(self, rows: Sequence[int]) -> Sequence[int]:
+        if not (self._group or self._terms):
+            return rows
         selected = list(rows)
         if self._group:
             accounts, group = self._accounts, self._group
@@ -130,11 +132,12 @@ class AccountModel(QStringListModel):
             selected = [i for i in selected if term in hay[i]]
         return selected
 
-    def _show(self, rows: list[int]) -> None:
+    def _show(self, rows: Sequence[int]) -> None:
         """Make `rows` the visible rows (a model reset, as setStringList does)."""
         self._rows = rows
-        labels = self._labels
-        self.setStringList([labels[i] for i in rows])
+        # Empty strings, not labels: `data` answers from the accounts, and a label would
+        # cost a Python and a C++ copy of its text (200 bytes an account).
+        self.setStringList([""] * len(rows))
 
     def replace_account(self, account: Account) -> None:
         """Show a changed account (same uuid) without a full reset when its place holds."""
@@ -275,11 +278,9 @@ class AccountModel(QStringListModel):
         # C++ list moves its label and tells them.
         _move(self._accounts, sourceRow, landing)
         _move(self._hay, sourceRow, landing)
-        _move(self._labels, sourceRow, landing)
         if not super().moveRows(QModelIndex(), sourceRow, 1, QModelIndex(), destinationChild):
             _move(self._accounts, landing, sourceRow)
             _move(self._hay, landing, sourceRow)
-            _move(self._labels, landing, sourceRow)
             return False
         positions = {a.uuid: i for i, a in enumerate(self._accounts)}
         self.order_changed.emit(positions)

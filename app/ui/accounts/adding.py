@@ -3,7 +3,8 @@ its menu, a paste, a drop on the main window, an otpauth:// link from the comman
 the OS). A dropped export of another app goes to the import wizard instead.
 
 A second request brings the open add window to the front and hands it the new source, so a
-link opened while adding is not lost in a second window.
+link opened while adding is not lost in a second window. The add window's code (and the
+otpauth:// and migration readers it brings) loads when it first opens.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QMimeData, QObject, Signal
 
-from app.ui.add.add_dialog import AddDialog
-from app.ui.add.harvest import looks_like_enrollment
-
 if TYPE_CHECKING:
     from app.core.clock import Clock
     from app.ui.accounts.editor import AccountEditing
+    from app.ui.add.add_dialog import AddDialog
     from app.ui.add.screen import ScreenSource
     from app.ui.common.dialog_host import DialogHost
     from app.ui.transfer.flows import TransferFlows
@@ -62,6 +61,10 @@ class AddFlow(QObject):
     @property
     def dialog(self) -> AddDialog | None:
         """The add window, while it is open."""
+        if self.dialogs.current("add") is None:
+            return None  # never opened, or closed: no need to load it to say so
+        from app.ui.add.add_dialog import AddDialog
+
         return self.dialogs.current("add", AddDialog)
 
     def open(self, start: Callable[[AddDialog], Any] | None = None) -> AddDialog:
@@ -72,6 +75,8 @@ class AddFlow(QObject):
         return dialog
 
     def _make(self) -> AddDialog:
+        from app.ui.add.add_dialog import AddDialog
+
         identities = {a.identity() for a in self.host.vault.content.accounts}
         dialog = AddDialog(
             self.dialogs.window,
@@ -92,6 +97,8 @@ class AddFlow(QObject):
 
     def accepts(self, mime: QMimeData) -> bool:
         """Whether a drag holds what a drop could add (files, a picture, a link)."""
+        from app.ui.add.harvest import looks_like_enrollment
+
         return (
             mime.hasUrls()
             or mime.hasImage()

@@ -10,7 +10,6 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QToolButton
 
 from app.ui.accounts.actions import WindowActions
-from app.ui.add.harvest import looks_like_enrollment
 from app.ui.common.resources import icon
 
 
@@ -54,7 +53,11 @@ def _clipboard_has_enrollment() -> bool:
         return False
     if mime.hasImage() or any(url.isLocalFile() for url in mime.urls()):
         return True
-    return mime.hasText() and looks_like_enrollment(mime.text())
+    if not mime.hasText():
+        return False
+    from app.ui.add.harvest import looks_like_enrollment  # with the add window's readers
+
+    return looks_like_enrollment(mime.text())
 
 
 class GroupChoice(QComboBox):

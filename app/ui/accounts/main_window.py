@@ -35,7 +35,6 @@ from app.ui.accounts.empty_page import EmptyPage
 from app.ui.accounts.header import GroupChoice, Header
 from app.ui.accounts.live_codes import DriftBanner, LiveCodes
 from app.ui.accounts.secrets import SecretFlow
-from app.ui.add.screen import ScreenSource
 from app.ui.common.clipboard import SecretClipboard
 from app.ui.common.dialog_host import DialogHost
 from app.ui.common.resources import app_icon
@@ -46,6 +45,7 @@ from app.ui.transfer.extra_backup import BackupProblemBanner, ExtraBackup
 from app.ui.transfer.flows import TransferFlows
 
 if TYPE_CHECKING:
+    from app.ui.add.screen import ScreenSource
     from app.vault.store import Vault
 
 

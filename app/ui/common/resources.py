@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPalette, QPixmap
 
 from app import data_files
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+# QtSvg and QPainter are imported when an icon is first drawn, not with this module: the
+# unlock window imports it, and is on screen before its icons are painted.
 
 _CURRENT_COLOR = b"currentColor"
 _MAX_PIXMAPS = 32
@@ -63,12 +70,18 @@ class SvgIconEngine(QIconEngine):
         colour = self._colour or _colour_for(mode)
         renderer = self._renderers.get(colour)
         if renderer is None:
+            from PySide6.QtCore import QByteArray
+            from PySide6.QtSvg import QSvgRenderer
+
             source = _svg_source(self._name).replace(_CURRENT_COLOR, colour.encode("ascii"))
             renderer = QSvgRenderer(QByteArray(source))
             self._renderers[colour] = renderer
         return renderer
 
     def _render(self, painter: QPainter, rect: QRect, mode: QIcon.Mode) -> None:
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter
+
         renderer = self._renderer(mode)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -95,6 +108,8 @@ class SvgIconEngine(QIconEngine):
         cached = self._pixmaps.get(key)
         if cached is not None:
             return cached
+        from PySide6.QtGui import QPainter
+
         pixmap = QPixmap(pixels)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)

@@ -10,29 +10,21 @@ markup (a bold word in Keyfob's own sentence) escape what they put in it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPropertyAnimation, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QFontDatabase,
-    QPainter,
-    QPaintEvent,
-    QPalette,
-)
-from PySide6.QtGui import Qt as GuiQt
-from PySide6.QtWidgets import (
-    QFrame,
-    QGraphicsOpacityEffect,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QSizePolicy,
-    QWidget,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QColor, QFont, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.ui.common.resources import icon
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QMessageBox
+
+# The unlock window, the first on screen, uses this module; the Qt classes only other
+# widgets need (the message box, painting, fading) are imported where used, as importing
+# a class makes its Python type and enums: milliseconds before that window can show.
 
 STRENGTH_COLOURS = ("#d64541", "#e67e22", "#d4ac0d", "#5fa83a", "#2e8b57")
 ERROR_COLOUR_LIGHT = "#c0392b"
@@ -69,6 +61,8 @@ def scaled_font(widget: QWidget, factor: float, *, bold: bool = False) -> QFont:
 
 def code_font(base: QFont, factor: float = 1.6) -> QFont:
     """The font codes are shown in: fixed-width digits that line up, a bit heavier."""
+    from PySide6.QtGui import QFontDatabase
+
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setPointSizeF(base.pointSizeF() * factor)
     font.setWeight(QFont.Weight.DemiBold)
@@ -88,6 +82,8 @@ def plain_label(text: str = "") -> QLabel:
 def plain_tooltip(text: str) -> str:
     """A tool tip that shows `text` as typed: tool tips have no plain-text switch (Qt guesses
     from the text), so the text is turned into rich text that says exactly it."""
+    from PySide6.QtGui import Qt as GuiQt  # QtGui's additions to the Qt namespace
+
     return GuiQt.convertFromPlainText(text) if text else ""
 
 
@@ -96,9 +92,13 @@ def message_box(
     title: str,
     text: str,
     parent: QWidget | None = None,
-    buttons: QMessageBox.StandardButton = QMessageBox.StandardButton.NoButton,
+    buttons: QMessageBox.StandardButton | None = None,
 ) -> QMessageBox:
     """A message box whose text and informative text show as typed, never as markup."""
+    from PySide6.QtWidgets import QMessageBox
+
+    if buttons is None:
+        buttons = QMessageBox.StandardButton.NoButton
     box = QMessageBox(icon, title, text, buttons, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)  # Qt applies it to the informative text too
     return box
@@ -165,6 +165,8 @@ class StrengthMeter(QWidget):
     """Four segments that fill and colour with the estimated password strength (0-4)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QSizePolicy
+
         super().__init__(parent)
         self._score = -1
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -190,6 +192,9 @@ class StrengthMeter(QWidget):
         return texts[score]
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter
+
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         gap = 4.0
@@ -210,6 +215,9 @@ class Toast(QFrame):
     """A brief message floating at the bottom of its parent ("Copied"), then fading away."""
 
     def __init__(self, parent: QWidget) -> None:
+        from PySide6.QtCore import QPropertyAnimation
+        from PySide6.QtWidgets import QGraphicsOpacityEffect
+
         super().__init__(parent)
         self.setObjectName("toast")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

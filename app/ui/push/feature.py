@@ -1,9 +1,11 @@
 """Push sign-in in the running app: the one object the shell makes and talks to.
 
-One `PushFeature` lives as long as the app. At each unlock it reads the vault's enrollments
-and (re)connects them, puts the status button and a menu entry in the new main window, and
-takes the enrollment links met meanwhile. At a lock it saves the history of requests and
-keeps the connections: after the first unlock of a run, requests arrive while locked.
+One `PushFeature` lives as long as the app, from its first need on (the shell makes it when
+the vault holds an enrollment, or the user enrolls or opens push sign-in from the menu entry
+the shell keeps). At each unlock it reads the vault's enrollments and (re)connects them, puts
+the status button in the new main window, and takes the enrollment links met meanwhile. At
+a lock it saves the history of requests and keeps the connections: once it runs, requests
+arrive while locked.
 It reaches the rest of the app only through its `PushHost` (push.host): never the shell's
 controller, main window or tray themselves.
 Nothing here imports QtWebSockets: the transport does, when the first enrollment connects.
@@ -18,10 +20,8 @@ from typing import TYPE_CHECKING, Final
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction
 
 from app.core.errors import KeyfobError
-from app.ui.common.resources import icon
 
 if TYPE_CHECKING:
     from app.push.enrollment import PushEnrollment
@@ -87,7 +87,6 @@ class PushFeature(QObject):
         self.dialog: PushDialog | None = None
         self.history_dialog: HistoryDialog | None = None
         self.enroll_dialog: PushEnrollDialog | None = None
-        self.action: QAction | None = None
         self._links: list[str] = []  # keyfob://enroll links waiting for an unlock
         self._history_loaded = False
         host.enrollment_link_received.connect(self.enroll)
@@ -106,10 +105,6 @@ class PushFeature(QObject):
 
     def attach(self) -> None:
         """A fresh unlock: connect the vault's enrollments and show push in the new window."""
-        action = QAction(icon("push"), self.tr("&Push sign-in…"), self.host.dialog_parent())
-        action.triggered.connect(lambda _c=False: self.open_dialog())
-        self.host.add_menu_entry(action)
-        self.action = action
         vault = self.host.vault()
         if vault is not None:
             self._sync(vault)
@@ -146,9 +141,11 @@ class PushFeature(QObject):
                 self.manager.shutdown()
 
     def _sync(self, vault: Vault) -> None:
+        push = vault.content.push
+        if not push and self.manager is None:
+            return  # nothing to read: app.push can wait
         from app.push.records import read_enrollments
 
-        push = vault.content.push
         enrollments = read_enrollments(push)
         if not enrollments and self.manager is None:
             return

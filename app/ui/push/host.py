@@ -2,7 +2,8 @@
 
 The shell implements it (shell.push_host) over its controller, main window and tray. Push
 never sees those: it gets the open vault, a window to parent its dialogs, places for its
-status button, status line and menu entry, and a few signals. So push can be read, tested
+status button and status line, and a few signals. (The menu entry that opens push sign-in is
+the shell's: it is there before push is loaded.) So push can be read, tested
 and changed without the shell, and the shell's widgets can change without push.
 """
 
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
-    from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QWidget
 
     from app.vault.store import Vault
@@ -51,10 +51,6 @@ class PushHost(Protocol):
 
     def show_window(self) -> None:
         """Bring Keyfob to the front (the unlock window while locked)."""
-        ...
-
-    def add_menu_entry(self, action: QAction) -> None:
-        """Put push's entry in the open main window's menu (a new window at each unlock)."""
         ...
 
     def add_status(self, button: QWidget, line: QWidget) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.core.clock import Clock
 from app.ui.common.clipboard import SecretClipboard
 from app.ui.common.settings import Settings
+from app.ui.shell.first_paint import after_first_paint
 from app.ui.shell.idle import AutoLock
 from app.ui.shell.links import LinkInbox
 from app.ui.shell.rollback_notice import notice_rollback
@@ -106,16 +107,17 @@ class Controller(QObject):
         from app.ui.shell.quick_start import try_keyring
 
         quick = try_keyring(self.vault_path)
-        # The tray and the session watcher can wait until the first window is on screen.
-        QTimer.singleShot(0, self._start_services)
-        if minimized:
-            QTimer.singleShot(0, self._start_minimized)
+        window: UnlockWindow | None = None
         if quick.vault is not None:
             self._unlocked(quick.vault, show=not minimized)
-            return None
-        window = self._show_unlock(show=not minimized)
-        if quick.why_not is not None:
-            window.error.show_error(quick.why_not)
+        else:
+            window = self._show_unlock(show=not minimized)
+            if quick.why_not is not None:
+                window.error.show_error(quick.why_not)
+        # The tray and the session watcher wait until the first window has been drawn.
+        after_first_paint(self.main_window or self.unlock_window, self._start_services)
+        if minimized:
+            QTimer.singleShot(0, self._start_minimized)
         return window
 
     def _start_minimized(self) -> None:
@@ -152,6 +154,7 @@ class Controller(QObject):
         from app.ui.accounts.main_window import MainWindow
         from app.ui.shell.quick_start import renew_after_password
         from app.ui.shell.vault_watcher import VaultWatcher
+        from app.vault.memory import release_after_load
         from app.vault.quick_unlock import opened_by_keyring
 
         self.vault = vault
@@ -188,13 +191,17 @@ class Controller(QObject):
         notice_rollback(vault, self.revision_log, main)
         self.opened.emit()
         self.vault_changed()  # conflict copies beside the vault, merged at each opening
+        # Opening the vault and building its list freed megabytes that the C heap keeps:
+        # given back once the window is up (11 MiB at 10,000 accounts).
+        count = len(vault.content.accounts)
+        QTimer.singleShot(0, lambda: release_after_load(count))
 
     def _attach_push(self) -> None:
-        if self.push is None:
-            from app.ui.shell.push_host import make_push_feature
+        # Made at its first need: a vault without enrollments loads nothing of push but the
+        # menu entry and the receiver of enrollment links (app.ui.shell.push_host).
+        from app.ui.shell.push_host import attach_push
 
-            self.push = make_push_feature(self)
-        self.push.attach()
+        attach_push(self)
 
     def open_with_password(self, password: str, done: Callable[[str | None], None]) -> None:
         """Unlock without the unlock window (approving a push request while locked).

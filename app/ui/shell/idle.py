@@ -8,30 +8,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+
     from app.ui.common.settings import Settings
     from app.ui.shell.session_watch import SessionWatcher
-
-_INPUT = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-        QEvent.Type.ShortcutOverride,
-    }
-)
 
 
 class IdleWatcher(QObject):
     idle = Signal()
 
     def __init__(self, timeout_ms: int, parent: QObject | None = None) -> None:
+        # QEvent here, at the first unlock, rather than when the controller imports this
+        # module: its Python type (179 event names) is not made before the first window.
+        from PySide6.QtCore import QEvent
+
         super().__init__(parent)
+        self._input = frozenset(
+            {
+                QEvent.Type.KeyPress,
+                QEvent.Type.MouseButtonPress,
+                QEvent.Type.MouseMove,
+                QEvent.Type.Wheel,
+                QEvent.Type.TouchBegin,
+                QEvent.Type.ShortcutOverride,
+            }
+        )
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.idle)
@@ -59,7 +64,7 @@ class IdleWatcher(QObject):
         self._timer.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT and self._timer.isActive():
+        if event.type() in self._input and self._timer.isActive():
             self._timer.start(self._timeout)
         return False
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMetaMethod, QObject, Qt, SignalInstance
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QObject, SignalInstance
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
     from app.ui.accounts.main_window import MainWindow
 
 
@@ -47,6 +48,10 @@ class LinkInbox(QObject):
                 self._enroll(link, main)
 
     def _enroll(self, link: str, main: QWidget) -> None:
+        # Imported when a keyfob:// link comes: the start does not wait for these types.
+        from PySide6.QtCore import QMetaMethod, Qt
+        from PySide6.QtWidgets import QMessageBox
+
         signal = QMetaMethod.fromSignal(self._enrollments)
         if self._owner.isSignalConnected(signal):
             self._enrollments.emit(link)

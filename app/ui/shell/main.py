@@ -17,8 +17,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QFileOpenEvent
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 
 from app import handoff
@@ -27,9 +26,12 @@ from app.ui.common.settings import Settings
 from app.ui.shell import crash
 from app.ui.shell.application import install_translations, make_application
 from app.ui.shell.controller import Controller
+from app.ui.shell.first_paint import after_first_paint
 from app.ui.shell.theme import apply_theme
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+
     from app.ui.shell.single_instance import InstanceServer
 
 
@@ -65,6 +67,10 @@ class LinkEvents(QObject):
         self.controller = controller
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Imported here: elsewhere the start never makes Python's QEvent types (1.5 ms).
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QFileOpenEvent
+
         if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
             link = event.url().toString()
             if is_link(link):
@@ -141,9 +147,8 @@ def launch(argv: list[str]) -> Running | int:
         finally:
             lock.close()
 
-    # Once the event loop runs: the first window's map request goes out first (it is sent
-    # when the loop starts), and QtNetwork loads after it, not before it.
-    QTimer.singleShot(0, listen)
+    # Once the first window has been drawn: QtNetwork loads after that, not before it.
+    after_first_paint(controller.main_window or controller.unlock_window, listen)
     return Running(app, controller, server)
 
 

@@ -26,7 +26,10 @@ QPushButton#primaryButton:focus { outline: none; border: 2px solid %(focus)s; }
 QPushButton#primaryButton:disabled { background: %(disabled)s; color: %(disabled_text)s; }
 """
 
-# The style and palette Qt chose at start: what "follow the system" goes back to.
+# The style and palette Qt chose at start: what "follow the system" goes back to. Kept the
+# first time a forced theme replaces them: until then there is nothing to go back to, and
+# a start that follows the system never asks for the style (making Python's QStyle type
+# costs 5 ms before the first window).
 _ORIGINAL: dict[str, tuple[str, QPalette]] = {}
 
 
@@ -100,14 +103,16 @@ def system_is_dark() -> bool:
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
     """Set the palette and the few style rules our widgets need, for `theme`."""
-    original = _ORIGINAL.setdefault("start", (app.style().name(), QPalette(app.palette())))
     if theme is Theme.SYSTEM:
-        style_name, palette = original
-        if app.style().name() != style_name:
-            app.setStyle(QStyleFactory.create(style_name))
-        app.setPalette(palette)
+        original = _ORIGINAL.get("start")
+        if original is not None:  # a forced theme was applied: back to Qt's own choice
+            style_name, palette = original
+            if app.style().name() != style_name:
+                app.setStyle(QStyleFactory.create(style_name))
+            app.setPalette(palette)
         dark = system_is_dark()
     else:
+        _ORIGINAL.setdefault("start", (app.style().name(), QPalette(app.palette())))
         dark = theme is Theme.DARK
         if app.style().name().lower() != "fusion":
             app.setStyle(QStyleFactory.create("Fusion"))

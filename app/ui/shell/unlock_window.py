@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -25,11 +24,15 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import KeyfobError
 from app.ui.common.resources import app_icon
-from app.ui.common.warning_box import WarningBox
 from app.ui.common.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
-from app.ui.common.worker import run_in_thread
 
 if TYPE_CHECKING:
+    # Only named in annotations: importing a Qt class makes its Python type (the events'
+    # come with QEvent's 179 names), time the first window waits for.
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.ui.common.warning_box import WarningBox
     from app.vault.kdf import KdfParams
     from app.vault.store import Vault
 
@@ -101,6 +104,9 @@ class UnlockWindow(QWidget):
         outer.addStretch(1)
 
         QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self, self.close)
+        # The field has the focus when the window shows. Set here, not in a showEvent
+        # override: Python's event types would be made for it before the window maps.
+        self.password.setFocus()
         if create:
             self._update_create_state()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -130,6 +136,8 @@ class UnlockWindow(QWidget):
 
             note = missing_vault_note(self.vault_path)  # the vault chosen before is gone
             if note:
+                from app.ui.common.warning_box import WarningBox  # only a new vault's form
+
                 layout.addWidget(WarningBox(note))
 
     def _add_create_fields(self, layout: QVBoxLayout) -> None:
@@ -215,6 +223,8 @@ class UnlockWindow(QWidget):
         return self.file_dialog
 
     def _warning_box(self) -> WarningBox:
+        from app.ui.common.warning_box import WarningBox  # only a new vault's form
+
         box = WarningBox(
             self.tr(
                 "<b>Remember this password.</b> Nobody can reset it. Without the password "
@@ -269,6 +279,8 @@ class UnlockWindow(QWidget):
                 return Vault.create(path, password, kdf=kdf)
             return Vault.open(path, password)
 
+        from app.ui.common.worker import run_in_thread  # when the password is submitted
+
         run_in_thread(work, self._opened, self._failed, owner=self)
 
     def _set_busy(self, busy: bool) -> None:
@@ -312,10 +324,6 @@ class UnlockWindow(QWidget):
             self.error.clear_error()
 
     # --- window ----------------------------------------------------------------------------
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.password.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.busy:
@@ -364,5 +372,7 @@ def open_in_background(
         if message is None:
             raise error
         failed(message)
+
+    from app.ui.common.worker import run_in_thread
 
     run_in_thread(work, opened, fail, owner=owner)
