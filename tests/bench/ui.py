@@ -190,7 +190,8 @@ def quick_unlock_start(vault_path: Path, temp: Path, count: int) -> tuple[str, s
         saved = {key: os.environ.get(key) for key in service.env}
         os.environ.update(service.env)
         try:
-            quick_unlock.enable(Vault.open(vault_path, "bench password"))
+            vault = Vault.open(vault_path, "bench password")
+            quick_unlock.enable(vault)
             env = {
                 **os.environ,
                 "QT_QPA_PLATFORM": "xcb",
@@ -204,7 +205,8 @@ def quick_unlock_start(vault_path: Path, temp: Path, count: int) -> tuple[str, s
                 command = [sys.executable, "-m", "app", "--vault", str(vault_path)]
                 times = [time_to_map(watcher, command, env) for _ in range(5)]
                 watcher.close()
-            quick_unlock.disable(vault_path)
+            # With the vault, so the slot goes too: the rows after measure a vault without it.
+            quick_unlock.disable(vault)
         finally:
             for key, value in saved.items():
                 if value is None:
