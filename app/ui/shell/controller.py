@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.clock import Clock
@@ -22,6 +22,7 @@ from app.ui.shell.links import LinkInbox
 from app.ui.shell.rollback_notice import notice_rollback
 from app.ui.shell.theme import ThemeFollower
 from app.ui.shell.unlock_window import UnlockWindow, open_in_background
+from app.ui.shell.window_front import bring_to_front
 
 if TYPE_CHECKING:
     from app.core.account import Account
@@ -35,17 +36,6 @@ if TYPE_CHECKING:
     from app.vault.relocate import Moved
     from app.vault.revisions import RevisionLog
     from app.vault.store import Vault
-
-
-def bring_to_front(window: QWidget) -> None:
-    """Shown, out of the taskbar if minimised, raised and focused."""
-    state = window.windowState()
-    if state & Qt.WindowState.WindowMinimized:
-        # Not showNormal(): a window maximised before it was minimised stays maximised.
-        window.setWindowState(state & ~Qt.WindowState.WindowMinimized)
-    window.show()
-    window.raise_()
-    window.activateWindow()
 
 
 class Controller(QObject):

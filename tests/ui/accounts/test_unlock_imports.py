@@ -8,10 +8,6 @@ unlock window does, and reports what was loaded once the list has been painted.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from app.push.canonical import new_private_key, private_key_bytes, public_key_bytes
@@ -19,8 +15,8 @@ from app.push.enrollment import PushEnrollment
 from app.vault.content import VaultContent
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
-from tests.conftest import ROOT
 from tests.ui.conftest import SAMPLE
+from tests.ui.fresh_keyfob import run_fresh
 
 # Push sign-in, with its signatures and the websocket transport.
 PUSH = (
@@ -71,26 +67,7 @@ app.exec()
 
 
 def loaded_after_unlock(tmp_path: Path, vault: Vault) -> tuple[int, list[str]]:
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_RUNTIME_DIR": str(tmp_path),
-        "KEYFOB_CONFIG_DIR": str(tmp_path / "preferences"),
-        "KEYFOB_STATE_DIR": str(tmp_path / "state"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", _DRIVER % (LATER,), "--vault", str(vault.path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_fresh(_DRIVER % (LATER,), tmp_path, "--vault", str(vault.path))
     return report["rows"], report["loaded"]
 
 

@@ -7,15 +7,11 @@ what was loaded once the unlock window has been shown, before the event loop ran
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
-from tests.conftest import ROOT
+from tests.ui.fresh_keyfob import run_fresh
 
 LATER = (
     "PySide6.QtNetwork",  # the single-instance server listens once the loop runs
@@ -45,25 +41,6 @@ print(json.dumps({"shown": shown, "loaded": [m for m in %r if m in sys.modules]}
 
 def test_the_unlock_window_shows_before_what_it_does_not_need_loads(tmp_path: Path) -> None:
     vault = Vault.create(tmp_path / "vault.json", "pw", kdf=KdfParams.for_tests())
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_RUNTIME_DIR": str(tmp_path),
-        "KEYFOB_CONFIG_DIR": str(tmp_path / "preferences"),
-        "KEYFOB_STATE_DIR": str(tmp_path / "state"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", _DRIVER % (LATER,), "--vault", str(vault.path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_fresh(_DRIVER % (LATER,), tmp_path, "--vault", str(vault.path), timeout=60)
     assert report["shown"] is True
     assert report["loaded"] == []
