@@ -135,6 +135,14 @@ class ErrorLabel(QLabel):
         self.setText(text)
         self.setVisible(bool(text))
 
+    def show_note(self, text: str) -> None:
+        """The same place, for something to know rather than a fault: the muted colour."""
+        self.setStyleSheet(
+            f"color: {self.palette().color(QPalette.ColorRole.PlaceholderText).name()};"
+        )
+        self.setText(text)
+        self.setVisible(bool(text))
+
     def clear_error(self) -> None:
         self.setText("")
         self.hide()

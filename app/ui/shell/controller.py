@@ -103,7 +103,8 @@ class Controller(QObject):
         else:
             window = self._show_unlock(show=not minimized)
             if quick.why_not is not None:
-                window.error.show_error(quick.why_not)
+                say = window.error.show_note if quick.expected else window.error.show_error
+                say(quick.why_not)
         # The tray and the session watcher wait until the first window has been drawn.
         after_first_paint(self.main_window or self.unlock_window, self._start_services)
         if minimized:

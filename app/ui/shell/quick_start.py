@@ -37,6 +37,8 @@ class QuickStart:
 
     vault: Vault | None = None
     why_not: str | None = None
+    # Expiry is quick unlock working as set up, not a fault: said without the error colour.
+    expected: bool = False
 
 
 def try_keyring(vault_path: Path) -> QuickStart:
@@ -52,7 +54,7 @@ def try_keyring(vault_path: Path) -> QuickStart:
     except QuickUnlockUnavailable as error:
         if error.reason is Reason.OFF:
             return QuickStart()
-        return QuickStart(why_not=_sentence(str(error)))
+        return QuickStart(why_not=_sentence(str(error)), expected=error.reason is Reason.EXPIRED)
     except KeyfobError as error:  # the file itself: the password path will say it again
         _log.info("quick unlock did not open the vault: %s", error)
         return QuickStart()

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.ui.common.password_gate import PasswordGate
 from app.ui.common.settings import Settings
+from app.ui.common.widgets import error_colour
 from app.ui.settings.quick_unlock_box import QuickUnlockBox
 from app.ui.shell.controller import Controller
 from app.vault import quick_unlock
@@ -79,6 +80,7 @@ def test_without_the_keyring_the_unlock_window_says_why(
     assert controller.main_window is None
     assert says in window.error.text()
     assert window.error.text().startswith("Quick unlock did not open the vault: ")
+    assert error_colour(window.error) in window.error.styleSheet()
     main = unlock(qtbot, controller)
     assert main.model.accounts
 
@@ -97,6 +99,8 @@ def test_after_the_set_days_the_password_is_asked_and_then_counts_again(
     window = controller.unlock_window
     assert window is not None
     assert "expired" in window.error.text()
+    # Expiry is quick unlock doing what it was set to: said, but not in the error colour.
+    assert error_colour(window.error) not in window.error.styleSheet()
     assert "3 days" in window.error.text()
     unlock(qtbot, controller)
     qtbot.waitUntil(
