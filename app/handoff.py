@@ -28,7 +28,6 @@ rules) is used here, so that this runs before anything heavy loads.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -116,11 +115,15 @@ class Request(NamedTuple):
 
     def encode(self) -> bytes:
         fields = {"links": list(self.links), "show": self.show, "token": self.activation_token}
+        import json  # only with a Keyfob to hand to: a first start does not load it
+
         return json.dumps(fields).encode() + b"\n"
 
     @classmethod
     def decode(cls, data: bytes) -> Request:
         """Read one request line; HandOffError for anything else (never echoing it)."""
+        import json
+
         try:
             fields = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
@@ -249,6 +252,8 @@ def take_passed_links() -> list[str]:
         return []
     if fd <= 2:  # never stdin/stdout/stderr, whatever the environment says
         return []
+    import json
+
     try:
         with os.fdopen(fd, "rb") as pipe:
             data = pipe.read(MAX_REQUEST_BYTES + 1)
@@ -307,6 +312,8 @@ def restart_without_links() -> None:
     command = _own_command([arg for arg in sys.argv[1:] if not is_link(arg)])
     if command is None:
         return
+    import json
+
     read_end = _pipe_holding(json.dumps(links).encode())
     if read_end is None:
         return

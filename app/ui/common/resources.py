@@ -12,8 +12,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPalette, QPixmap
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPalette, QPixmap
 
 from app import data_files
 
@@ -111,7 +111,7 @@ class SvgIconEngine(QIconEngine):
         from PySide6.QtGui import QPainter
 
         pixmap = QPixmap(pixels)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        pixmap.fill(QColor(0, 0, 0, 0))  # transparent; Qt.GlobalColor waits (qt_names)
         painter = QPainter(pixmap)
         self._render(painter, QRect(0, 0, pixels.width(), pixels.height()), mode)
         painter.end()

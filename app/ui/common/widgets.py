@@ -12,19 +12,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QColor, QFont, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from app.ui.common.qt_names import set_by_name
 from app.ui.common.resources import icon
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtGui import QEnterEvent, QPaintEvent
     from PySide6.QtWidgets import QMessageBox
 
 # The unlock window, the first on screen, uses this module; the Qt classes only other
 # widgets need (the message box, painting, fading) are imported where used, as importing
-# a class makes its Python type and enums: milliseconds before that window can show.
+# a class makes its Python type and enums: milliseconds before that window can show. For
+# the same reason what it draws sets Qt's enums by name (app.ui.common.qt_names).
 
 STRENGTH_COLOURS = ("#d64541", "#e67e22", "#d4ac0d", "#5fa83a", "#2e8b57")
 ERROR_COLOUR_LIGHT = "#c0392b"
@@ -71,7 +73,7 @@ def code_font(base: QFont, factor: float = 1.6) -> QFont:
 
 def plain(label: QLabel) -> QLabel:
     """`label`, set to show its text as typed, never as markup (see the module's note)."""
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    set_by_name(label, "textFormat", "PlainText")
     return label
 
 
@@ -100,7 +102,7 @@ def message_box(
     if buttons is None:
         buttons = QMessageBox.StandardButton.NoButton
     box = QMessageBox(icon, title, text, buttons, parent)
-    box.setTextFormat(Qt.TextFormat.PlainText)  # Qt applies it to the informative text too
+    set_by_name(box, "textFormat", "PlainText")  # Qt applies it to the informative text too
     return box
 
 
@@ -127,7 +129,7 @@ class ErrorLabel(QLabel):
         super().__init__(parent)
         plain(self)  # errors quote servers and file names
         self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_by_name(self, "textInteractionFlags", "TextSelectableByMouse")
         self.hide()
 
     def show_error(self, text: str) -> None:
@@ -169,6 +171,28 @@ class PasswordField(QLineEdit):
         self._toggle.setText(self.tr("Hide password") if revealed else self.tr("Show password"))
 
 
+class LinkButton(QPushButton):
+    """A flat button that reads as a link, with the pointing hand over it.
+
+    The hand is set at the first hover rather than here: a cursor shape is a Qt namespace
+    enum, and the unlock window, which has one of these, shows before that namespace is made
+    (app.ui.common.qt_names).
+    """
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setFlat(True)
+        self._pointing = False
+
+    def enterEvent(self, event: QEnterEvent) -> None:
+        if not self._pointing:
+            from PySide6.QtCore import Qt
+
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            self._pointing = True
+        super().enterEvent(event)
+
+
 class StrengthMeter(QWidget):
     """Four segments that fill and colour with the estimated password strength (0-4)."""
 
@@ -200,7 +224,7 @@ class StrengthMeter(QWidget):
         return texts[score]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        from PySide6.QtCore import QRectF
+        from PySide6.QtCore import QRectF, Qt
         from PySide6.QtGui import QPainter
 
         painter = QPainter(self)
@@ -223,7 +247,7 @@ class Toast(QFrame):
     """A brief message floating at the bottom of its parent ("Copied"), then fading away."""
 
     def __init__(self, parent: QWidget) -> None:
-        from PySide6.QtCore import QPropertyAnimation
+        from PySide6.QtCore import QPropertyAnimation, Qt
         from PySide6.QtWidgets import QGraphicsOpacityEffect
 
         super().__init__(parent)

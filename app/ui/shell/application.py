@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTranslator
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from app.data_files import APP_ID
@@ -30,9 +29,7 @@ def make_application() -> QApplication:
     if isinstance(existing, QApplication):
         app = existing
     else:
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
+        # Qt 6 scales by fractional factors (PassThrough) by default, as Keyfob wants.
         app = QApplication([sys.argv[0] if sys.argv else "keyfob"])
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANISATION)

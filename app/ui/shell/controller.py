@@ -19,7 +19,6 @@ from app.ui.common.settings import Settings
 from app.ui.shell.first_paint import after_first_paint
 from app.ui.shell.idle import AutoLock
 from app.ui.shell.links import LinkInbox
-from app.ui.shell.rollback_notice import notice_rollback
 from app.ui.shell.theme import ThemeFollower
 from app.ui.shell.unlock_window import UnlockWindow, open_in_background
 from app.ui.shell.window_front import bring_to_front
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from app.ui.accounts.main_window import MainWindow
     from app.ui.add.screen import ScreenSource
     from app.ui.push.feature import PushFeature
+    from app.ui.shell.quick_start import QuickStart
     from app.ui.shell.sync_follow import SyncFollow
     from app.ui.shell.tray import Tray
     from app.ui.shell.vault_watcher import VaultWatcher
@@ -94,15 +94,19 @@ class Controller(QObject):
     def start(self, *, minimized: bool = False) -> UnlockWindow | None:
         """Show the list if the system keyring opens the vault (quick unlock), else the unlock
         window (returned); `minimized` (autostart) leaves only the tray icon."""
-        from app.ui.shell.quick_start import try_keyring
+        from app.vault.quick_unlock_probe import has_keyring_slot
 
-        quick = try_keyring(self.vault_path)
         window: UnlockWindow | None = None
-        if quick.vault is not None:
+        quick: QuickStart | None = None
+        if has_keyring_slot(self.vault_path):  # else nothing of quick unlock is loaded
+            from app.ui.shell.quick_start import try_keyring
+
+            quick = try_keyring(self.vault_path)
+        if quick is not None and quick.vault is not None:
             self._unlocked(quick.vault, show=not minimized)
         else:
             window = self._show_unlock(show=not minimized)
-            if quick.why_not is not None:
+            if quick is not None and quick.why_not is not None:
                 say = window.error.show_note if quick.expected else window.error.show_error
                 say(quick.why_not)
         # The tray and the session watcher wait until the first window has been drawn.
@@ -144,6 +148,7 @@ class Controller(QObject):
     def _unlocked(self, vault: Vault, *, show: bool = True) -> None:
         from app.ui.accounts.main_window import MainWindow
         from app.ui.shell.quick_start import renew_after_password
+        from app.ui.shell.rollback_notice import notice_rollback
         from app.ui.shell.vault_watcher import VaultWatcher
         from app.vault.memory import release_after_load
         from app.vault.quick_unlock import opened_by_keyring

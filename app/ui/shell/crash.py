@@ -11,7 +11,7 @@ import traceback
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ def show_crash(
     print(details, file=sys.stderr, end="")
     if QApplication.instance() is None or _open:
         return None
+    from PySide6.QtCore import Qt  # not before the first window (app.ui.common.qt_names)
     from PySide6.QtWidgets import QMessageBox  # only now: it is slow to load, and rare
 
     translate = QCoreApplication.translate

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
@@ -88,8 +88,7 @@ def _handle_request(controller: Controller, request: object) -> None:
     controller.open_links(list(request.links), show=request.show)
 
 
-@dataclass(frozen=True)
-class Running:
+class Running(NamedTuple):  # not a dataclass: dataclasses would load only for this
     """A started Keyfob: the application, its controller, and the server for later starts."""
 
     app: QApplication
@@ -97,12 +96,17 @@ class Running:
     server: InstanceServer
 
 
-def launch(argv: list[str]) -> Running | int:
-    """Start Keyfob, or hand the links to the Keyfob already running (an exit code then)."""
+def launch(argv: list[str], *, quit_on_signals: bool = False) -> Running | int:
+    """Start Keyfob, or hand the links to the Keyfob already running (an exit code then).
+
+    `quit_on_signals`: SIGTERM and SIGINT quit as the tray's Quit does (stop_signals), from
+    before the server listens, so that a start that finds it can also end it cleanly.
+    """
     arguments = parse_arguments(argv)
     if arguments.self_test:
         from app.ui.shell.self_test import run_self_test
 
+        gc.enable()
         return run_self_test()
     from app.ui.shell import single_instance as single
     from app.vault.paths import resolve_vault_path
@@ -136,7 +140,12 @@ def launch(argv: list[str]) -> Running | int:
     controller.vault_path_changed.connect(lambda path: server.listen_as(handoff.server_name(path)))
 
     def listen() -> None:
+        gc.enable()  # off since app.__main__, for the start (a no-op when it was not)
         try:
+            if quit_on_signals:
+                from app.ui.shell.stop_signals import quit_on_signals as install
+
+                install(controller.quit, controller)
             if not server.listen():
                 print(
                     "keyfob: cannot listen for links opened later ("
@@ -153,7 +162,8 @@ def launch(argv: list[str]) -> Running | int:
 
 
 def run(argv: list[str]) -> int:
-    running = launch(argv)
+    # Signals only here: the tests that launch Keyfob in their own process keep theirs.
+    running = launch(argv, quit_on_signals=True)
     if isinstance(running, int):
         return running
     code = running.app.exec()

@@ -7,7 +7,7 @@ it looks the same everywhere.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -93,11 +93,10 @@ def _palette(dark: bool) -> QPalette:
 
 
 def system_is_dark() -> bool:
-    scheme = QGuiApplication.styleHints().colorScheme()
-    if scheme is Qt.ColorScheme.Dark:
-        return True
-    if scheme is Qt.ColorScheme.Light:
-        return False
+    """Whether the palette Qt keeps for the system is a dark one. The palette, not the
+    style hints' colour scheme: the shades picked from it must suit what it draws, and
+    reading the scheme (a Qt enum) would make PySide's whole Qt namespace before the first
+    window (app.ui.common.qt_names)."""
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
 
 

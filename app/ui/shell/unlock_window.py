@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSize, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,8 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import KeyfobError
+from app.ui.common.qt_names import set_by_name
 from app.ui.common.resources import app_icon
-from app.ui.common.widgets import ErrorLabel, PasswordField, StrengthMeter, heading, muted
+from app.ui.common.widgets import (
+    ErrorLabel,
+    LinkButton,
+    PasswordField,
+    StrengthMeter,
+    heading,
+    muted,
+)
 
 if TYPE_CHECKING:
     # Only named in annotations: importing a Qt class makes its Python type (the events'
@@ -115,20 +123,20 @@ class UnlockWindow(QWidget):
     def _add_heading(self, layout: QVBoxLayout, create: bool) -> None:
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(QSize(72, 72), self.devicePixelRatioF()))
-        logo.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        _centre(logo)
         logo.setAccessibleName(self.tr("Keyfob logo"))
         layout.addWidget(logo)
         layout.addSpacing(4)
 
         self.title = heading(self.tr("Welcome to Keyfob") if create else self.tr("Unlock Keyfob"))
-        self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        _centre(self.title)
         layout.addWidget(self.title)
         subtitle = muted(
             self.tr("Choose a password to protect your two-factor accounts.")
             if create
             else self.tr("Enter your password to see your codes.")
         )
-        subtitle.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        _centre(subtitle)
         layout.addWidget(subtitle)
         layout.addSpacing(10)
         if create:
@@ -165,27 +173,29 @@ class UnlockWindow(QWidget):
         layout.addWidget(self.button)
 
         self.status = muted(small=True)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        _centre(self.status)
         layout.addWidget(self.status)
         layout.addSpacing(6)
 
         self.open_error = ErrorLabel()  # why a file chosen to open is not a vault
         self.open_error.setAccessibleName(self.tr("Why the file was not opened"))
-        self.open_error.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        _centre(self.open_error)
         if create:
             self._add_open_existing(layout)
             layout.insertWidget(layout.count() - 1, self.open_error)
         where = muted(self.tr("Vault: %1").replace("%1", str(self.vault_path)), small=True)
-        where.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _centre(where)
+        set_by_name(where, "textInteractionFlags", "TextSelectableByMouse")
         where.setAccessibleName(self.tr("Vault file"))
         layout.addWidget(where)
         if not create:
-            self.open_button = QPushButton(self.tr("Open another vault…"))
-            self.open_button.setFlat(True)
-            self.open_button.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.open_button: QPushButton = LinkButton(self.tr("Open another vault…"))
             self.open_button.clicked.connect(self.open_existing)
-            layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+            centred = QHBoxLayout()  # stretches: a layout alignment is a Qt namespace enum
+            centred.addStretch(1)
+            centred.addWidget(self.open_button)
+            centred.addStretch(1)
+            layout.addLayout(centred)
             layout.addWidget(self.open_error)
 
     def _add_open_existing(self, layout: QVBoxLayout) -> None:
@@ -207,7 +217,7 @@ class UnlockWindow(QWidget):
             ),
             small=True,
         )
-        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        _centre(hint)
         layout.addWidget(hint)
         layout.addSpacing(6)
 
@@ -232,8 +242,8 @@ class UnlockWindow(QWidget):
             )
         )
         # Our own words with a bold lead, no outside text: rich text is safe here.
-        box.body.setTextFormat(Qt.TextFormat.RichText)
-        box.body.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        set_by_name(box.body, "textFormat", "RichText")
+        set_by_name(box.body, "textInteractionFlags", "LinksAccessibleByMouse")
         return box
 
     # --- creating --------------------------------------------------------------------------
@@ -331,6 +341,11 @@ class UnlockWindow(QWidget):
             return
         event.accept()
         self.close_requested.emit()
+
+
+def _centre(label: QLabel) -> None:
+    # By name: the first window shows before PySide makes the Qt namespace (qt_names).
+    set_by_name(label, "alignment", "AlignHCenter")
 
 
 def _rule() -> QFrame:
