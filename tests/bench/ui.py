@@ -1,11 +1,13 @@
-"""Desktop app speed and memory against the targets: `python tests/bench/ui.py [ACCOUNTS]`.
+"""Desktop app speed and memory against the targets:
+`python tests/bench/ui.py [ACCOUNTS] [--python OTHER_PYTHON]`.
 
 Not a test (pytest does not collect it): it prints a table. Offscreen unless
 QT_QPA_PLATFORM says otherwise. With 10,000 accounts (and 100,000 for the filter):
   start       process start to the unlock window painted        target <= 0.45 s
   mapped      the same under a private Xvfb, to the window mapped, against a bare PySide6
               window and KeePassXC in the same run (apt install keepassxc)  target <= 1.0x
-  quick       with quick unlock on (a real GNOME Keyring), to the list mapped  (as start)
+  quick       with quick unlock on (a real GNOME Keyring), to the list mapped, with 50
+              and with ACCOUNTS accounts, against KeePassXC      (as mapped)
   second      `keyfob LINK` while Keyfob runs: the link handed over, the process ended
   open        unlock to the list painted, the KDF excluded        (reported)
   filter      one keystroke in the search, repaint included       target <= 16 ms (50 ms at 100k)
@@ -16,6 +18,13 @@ QT_QPA_PLATFORM says otherwise. With 10,000 accounts (and 100,000 for the filter
 The app's bytecode is compiled first, as an installed Keyfob's is: otherwise each start
 would compile every module changed since (with PYTHONDONTWRITEBYTECODE set) and the
 figures would say more about the checkout than about Keyfob.
+
+The start rows depend on the interpreter as much as on Keyfob: a Python built without
+profile-guided optimisation (pyenv's default, with a shared libpython) runs the start's
+imports about 13% slower than the distributions' own. `--python` adds the start rows for
+another interpreter with Keyfob installed, such as a venv made from Debian's python3 (what
+the quick start makes on a fresh Debian): `/usr/bin/python3 -m venv /tmp/kv &&
+/tmp/kv/bin/pip install -e . && /tmp/kv/bin/python packaging/precompile_pyside.py`.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.bench.handoff import second_start_rows  # noqa: E402
-from tests.bench.x11_map import MapWatcher, start_rows, time_to_map, xvfb  # noqa: E402
+from tests.bench.x11_map import interleaved_maps, start_rows, versus_keepassxc  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -175,45 +184,43 @@ def measure_start(vault: Path, temp: Path, repeat: int = 5) -> tuple[float, str]
     return statistics.median(times), heavy
 
 
-def quick_unlock_start(vault_path: Path, temp: Path, count: int) -> tuple[str, str, str]:
-    """`keyfob` with quick unlock on, from process start to the list mapped (a real GNOME
-    Keyring on a private bus, as in the tests); the start target applies to it too."""
+def quick_unlock_rows(
+    vaults: dict[str, Path], temp: Path, python: str
+) -> list[tuple[str, str, str]]:
+    """`keyfob` with quick unlock on, from process start to the list mapped, for each of
+    `vaults` (name: path), against KeePassXC in the same run (a real GNOME Keyring on a
+    private bus, as in the tests); the start target applies to it too."""
     from app.vault import quick_unlock
     from app.vault.store import Vault
     from tests.secret_service import running_secret_service, skip_reason
 
-    name = f"start with quick unlock, list mapped ({count:,})"
     reason = skip_reason()
     if reason is not None:
-        return (name, "-", reason)
+        return [("start with quick unlock, list mapped", "-", reason)]
     with running_secret_service() as service:
         saved = {key: os.environ.get(key) for key in service.env}
         os.environ.update(service.env)
+        opened = [Vault.open(path, "bench password") for path in vaults.values()]
         try:
-            vault = Vault.open(vault_path, "bench password")
-            quick_unlock.enable(vault)
-            env = {
-                **os.environ,
-                "QT_QPA_PLATFORM": "xcb",
-                "HOME": str(temp),
-                "XDG_CONFIG_HOME": str(temp / "config"),
-                "XDG_RUNTIME_DIR": str(temp),
+            for vault in opened:
+                quick_unlock.enable(vault)
+            commands = {
+                name: [python, "-m", "app", "--vault", str(path)] for name, path in vaults.items()
             }
-            with xvfb() as display:
-                env["DISPLAY"] = display
-                watcher = MapWatcher(display)
-                command = [sys.executable, "-m", "app", "--vault", str(vault_path)]
-                times = [time_to_map(watcher, command, env) for _ in range(5)]
-                watcher.close()
-            # With the vault, so the slot goes too: the rows after measure a vault without it.
-            quick_unlock.disable(vault)
+            median = interleaved_maps(commands, str(temp / "quick"), runs=5, env=dict(os.environ))
         finally:
+            # With the vault, so the slot goes too: the rows after measure vaults without it.
+            for vault in opened:
+                quick_unlock.disable(vault)
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-    return (name, f"{statistics.median(times) * 1000:.0f} ms", "as the start")
+    return [
+        versus_keepassxc(f"start with quick unlock, list mapped ({name})", median, name)
+        for name in vaults
+    ]
 
 
 def accounts(count: int) -> list[object]:
@@ -235,12 +242,34 @@ def accounts(count: int) -> list[object]:
 
 
 def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    arguments = sys.argv[1:]
+    pythons = [sys.executable]
+    if "--python" in arguments:  # another interpreter with Keyfob installed (see the docstring)
+        at = arguments.index("--python")
+        pythons.append(str(Path(arguments[at + 1]).absolute()))
+        del arguments[at : at + 2]
+    count = int(arguments[0]) if arguments else 10_000
     with tempfile.TemporaryDirectory(prefix="keyfob-bench-") as folder:
-        return run(count, Path(folder))
+        return run(count, Path(folder), pythons)
 
 
-def run(count: int, temp: Path) -> int:
+def _describe(python: str) -> str:
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    base = subprocess.run(
+        [python, "-c", "import sys; print(sys.base_prefix)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return f"Python {version} from {base}"
+
+
+def run(count: int, temp: Path, pythons: list[str]) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -257,9 +286,16 @@ def run(count: int, temp: Path) -> int:
     start, heavy = measure_start(vault_path, temp)
     rows.append(("start to unlock window", f"{start * 1000:.0f} ms", "<= 450 ms"))
     rows.append(("heavy modules at start", heavy, "none"))
-    keyfob = [sys.executable, "-m", "app", "--vault", str(vault_path)]
-    rows.extend(start_rows(keyfob, str(temp)))
-    rows.append(quick_unlock_start(vault_path, temp, count))
+    small = temp / "small" / "vault.json"
+    few = Vault.create(small, "bench password", kdf=KdfParams.for_tests())
+    few.add_accounts(accounts(50))  # type: ignore[arg-type]
+    for python in pythons:
+        rows.append((f"-- with {_describe(python)}", "", ""))
+        keyfob = [python, "-m", "app", "--vault", str(vault_path)]
+        rows.extend(start_rows(keyfob, str(temp), python=python))
+        vaults = {"50 accounts": small, f"{count:,} accounts": vault_path}
+        rows.extend(quick_unlock_rows(vaults, temp, python))
+    rows.append(("--", "", ""))
     rows.extend(second_start_rows(vault_path, temp))
 
     env = {**os.environ, "HOME": str(temp), "XDG_CONFIG_HOME": str(temp / "config")}
@@ -279,10 +315,11 @@ def run(count: int, temp: Path) -> int:
     kdf_read, shown, _rss = (statistics.median(column) for column in zip(*runs, strict=True))
     rows.append((f"unlock to list ({count:,} accounts)", f"{shown * 1000:.0f} ms", "(report)"))
     rows.append(("  open the vault (test KDF + read)", f"{kdf_read * 1000:.0f} ms", "(report)"))
-    small = temp / "small" / "vault.json"
-    few = Vault.create(small, "bench password", kdf=KdfParams.for_tests())
-    few.add_accounts(accounts(10))  # type: ignore[arg-type]
-    rss_small, rss_big = measure_rss(small, env), measure_rss(vault_path, env)
+    ten = temp / "ten" / "vault.json"
+    Vault.create(ten, "bench password", kdf=KdfParams.for_tests()).add_accounts(
+        accounts(10)  # type: ignore[arg-type]
+    )
+    rss_small, rss_big = measure_rss(ten, env), measure_rss(vault_path, env)
     rows.append(("rss with the list shown (10 accounts)", f"{rss_small:.1f} MiB", "(report)"))
     rows.append((f"rss with the list shown ({count:,})", f"{rss_big:.1f} MiB", "<= 100 MiB"))
     per_account = (rss_big - rss_small) * 1024 / (count - 10)

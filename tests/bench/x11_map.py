@@ -169,20 +169,22 @@ app.exec()
 """
 
 
-def start_rows(keyfob: list[str], temp: str, runs: int = 9) -> list[tuple[str, str, str]]:
-    """Keyfob's start against a bare PySide6 window and KeePassXC, on one private Xvfb, the
-    three interleaved run by run (so a busy moment hits all alike); medians."""
+def interleaved_maps(
+    commands: dict[str, list[str]], temp: str, runs: int = 9, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Median milliseconds to the first window mapped of each command, on one private Xvfb,
+    the commands interleaved run by run (so a busy moment hits all alike). KeePassXC is
+    added as "keepassxc" when it is installed."""
     import shutil
     import statistics
-    import sys
 
-    commands = {"keyfob": keyfob, "bare": [sys.executable, "-c", _BARE_WINDOW]}
+    commands = dict(commands)
     keepassxc = shutil.which("keepassxc")
     if keepassxc is not None:
         commands["keepassxc"] = [keepassxc]
     with xvfb() as display:
-        env = {
-            **os.environ,
+        base = {
+            **(os.environ if env is None else env),
             "DISPLAY": display,
             "QT_QPA_PLATFORM": "xcb",
             "HOME": temp,
@@ -192,34 +194,42 @@ def start_rows(keyfob: list[str], temp: str, runs: int = 9) -> list[tuple[str, s
             "XDG_CACHE_HOME": f"{temp}/cache",
             "XDG_RUNTIME_DIR": temp,
         }
-        env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # KeePassXC would wait on the user's bus
+        # KeePassXC would wait on the user's bus; Keyfob's quick unlock needs the bench's.
+        kept = {key: value for key, value in base.items() if key != "DBUS_SESSION_BUS_ADDRESS"}
         watcher = MapWatcher(display)
         times: dict[str, list[float]] = {name: [] for name in commands}
         try:
             for _ in range(runs):
                 for name, command in commands.items():
-                    times[name].append(time_to_map(watcher, command, env))
+                    times[name].append(
+                        time_to_map(watcher, command, kept if name == "keepassxc" else base)
+                    )
         finally:
             watcher.close()
-    median = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    rows = []
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def versus_keepassxc(
+    name: str, median: dict[str, float], key: str = "keyfob"
+) -> tuple[str, str, str]:
+    """The row for `median[key]`, as a multiple of KeePassXC's start in the same run."""
+    if "keepassxc" not in median:
+        return (name, f"{median[key]:.0f} ms", "KeePassXC absent: apt install keepassxc")
+    ratio = median[key] / median["keepassxc"]
+    return (name, f"{median[key]:.0f} ms = {ratio:.2f}x KeePassXC", "<= 1.0x KeePassXC")
+
+
+def start_rows(
+    keyfob: list[str], temp: str, runs: int = 9, python: str | None = None
+) -> list[tuple[str, str, str]]:
+    """Keyfob's start against a bare PySide6 window (run by `python`, the bench's own by
+    default) and KeePassXC; medians."""
+    import sys
+
+    bare = [python or sys.executable, "-c", _BARE_WINDOW]
+    median = interleaved_maps({"keyfob": keyfob, "bare": bare}, temp, runs)
+    rows = [versus_keepassxc("start to unlock window mapped (Xvfb)", median)]
     if "keepassxc" in median:
-        ratio = median["keyfob"] / median["keepassxc"]
-        rows.append(
-            (
-                "start to unlock window mapped (Xvfb)",
-                f"{median['keyfob']:.0f} ms = {ratio:.2f}x KeePassXC",
-                "<= 1.0x KeePassXC",
-            )
-        )
         rows.append(("  KeePassXC, window mapped", f"{median['keepassxc']:.0f} ms", "(same run)"))
-    else:
-        rows.append(
-            (
-                "start to unlock window mapped (Xvfb)",
-                f"{median['keyfob']:.0f} ms",
-                "KeePassXC absent: apt install keepassxc",
-            )
-        )
     rows.append(("  bare PySide6 window mapped", f"{median['bare']:.0f} ms", "(same run)"))
     return rows
