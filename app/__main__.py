@@ -7,7 +7,9 @@ session) no command means the command line's help, as a window could not open an
 
 A desktop start first tries to hand its links to a Keyfob already running, still without
 Qt, and restarts itself without them in its arguments when none runs (app/handoff.py): a
-link holds a secret, and a process's arguments are visible to every local user.
+link holds a secret, and a process's arguments are visible to every local user. Then, still
+before Qt, a vault with quick unlock on is opened with the system keyring
+(app.ui.shell.quick_start.before_qt), and only then does Qt load and the first window show.
 """
 
 from __future__ import annotations
@@ -63,9 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         started = desktop_start(args, own_arguments=argv is None)
         if isinstance(started, int):
             return started  # the Keyfob already running took it
+        from app.ui.shell.quick_start import before_qt
+
+        quick = before_qt(started)  # quick unlock: the keyring, before Qt loads
         from app.ui.shell.main import run as run_desktop
 
-        return run_desktop(started)
+        return run_desktop(started, quick=quick)
     from app.cli.main import run
 
     return run(args)

@@ -91,17 +91,20 @@ class Controller(QObject):
 
     # --- start and unlock ------------------------------------------------------------------
 
-    def start(self, *, minimized: bool = False) -> UnlockWindow | None:
+    def start(
+        self, *, minimized: bool = False, quick: QuickStart | None = None
+    ) -> UnlockWindow | None:
         """Show the list if the system keyring opens the vault (quick unlock), else the unlock
-        window (returned); `minimized` (autostart) leaves only the tray icon."""
-        from app.vault.quick_unlock_probe import has_keyring_slot
-
+        window (returned); `minimized` (autostart) leaves only the tray icon. `quick`: what
+        the keyring gave already (app.ui.shell.quick_start.before_qt); None tries it here."""
         window: UnlockWindow | None = None
-        quick: QuickStart | None = None
-        if has_keyring_slot(self.vault_path):  # else nothing of quick unlock is loaded
-            from app.ui.shell.quick_start import try_keyring
+        if quick is None:
+            from app.vault.quick_unlock_probe import has_keyring_slot
 
-            quick = try_keyring(self.vault_path)
+            if has_keyring_slot(self.vault_path):  # else nothing of quick unlock is loaded
+                from app.ui.shell.quick_start import try_keyring
+
+                quick = try_keyring(self.vault_path)
         if quick is not None and quick.vault is not None:
             self._unlocked(quick.vault, show=not minimized)
         else:

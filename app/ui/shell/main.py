@@ -32,11 +32,15 @@ from app.ui.shell.theme import apply_theme
 if TYPE_CHECKING:
     from PySide6.QtCore import QEvent
 
+    from app.ui.shell.quick_start import QuickStart
     from app.ui.shell.single_instance import InstanceServer
 
 
-def start(argv: list[str]) -> tuple[QApplication, Controller]:
-    """Build the application and show the first window (the same path `keyfob` takes)."""
+def start(argv: list[str], quick: QuickStart | None = None) -> tuple[QApplication, Controller]:
+    """Build the application and show the first window (the same path `keyfob` takes).
+
+    `quick`: what the keyring gave before Qt loaded (quick_start.before_qt); None tries it
+    here."""
     arguments = parse_arguments(argv)
     app = make_application()
     install_translations(app)
@@ -52,7 +56,7 @@ def start(argv: list[str]) -> tuple[QApplication, Controller]:
         uris=arguments.uris,
         revision_log=RevisionLog.default(),
     )
-    controller.start(minimized=arguments.minimized)
+    controller.start(minimized=arguments.minimized, quick=quick)
     if sys.platform == "darwin":
         # Only there: a filter on the application sees every event of every widget.
         app.installEventFilter(LinkEvents(controller))
@@ -96,7 +100,9 @@ class Running(NamedTuple):  # not a dataclass: dataclasses would load only for t
     server: InstanceServer
 
 
-def launch(argv: list[str], *, quit_on_signals: bool = False) -> Running | int:
+def launch(
+    argv: list[str], *, quick: QuickStart | None = None, quit_on_signals: bool = False
+) -> Running | int:
     """Start Keyfob, or hand the links to the Keyfob already running (an exit code then).
 
     `quit_on_signals`: SIGTERM and SIGINT quit as the tray's Quit does (stop_signals), from
@@ -130,7 +136,7 @@ def launch(argv: list[str], *, quit_on_signals: bool = False) -> Running | int:
             lock.close()
             print(NO_ANSWER_MESSAGE, file=sys.stderr)
             return 1
-        app, controller = start(argv)
+        app, controller = start(argv, quick)
     except BaseException:
         lock.close()
         raise
@@ -161,9 +167,9 @@ def launch(argv: list[str], *, quit_on_signals: bool = False) -> Running | int:
     return Running(app, controller, server)
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], quick: QuickStart | None = None) -> int:
     # Signals only here: the tests that launch Keyfob in their own process keep theirs.
-    running = launch(argv, quit_on_signals=True)
+    running = launch(argv, quick=quick, quit_on_signals=True)
     if isinstance(running, int):
         return running
     code = running.app.exec()

@@ -24,15 +24,20 @@ from tests.secret_service import SecretService, require_programs, running_secret
 from tests.ui.conftest import PASSWORD, SAMPLE
 from tests.xvfb import private_display
 
-# Starts Keyfob as `keyfob` does, waits until a top-level window is exposed on the X server,
-# and prints what is showing: the list or the unlock window.
+# Starts Keyfob as `keyfob` does (the keyring tried before Qt loads, app.__main__), waits
+# until a top-level window is exposed on the X server, and prints what is showing: the list
+# or the unlock window.
 _DRIVER = """
 import json, sys
+from app.ui.shell.quick_start import before_qt
+
+quick = before_qt(sys.argv[1:])
+qt_before_keyring = "PySide6" in sys.modules
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from app.ui.shell.main import start
 
-app, controller = start(sys.argv[1:])
+app, controller = start(sys.argv[1:], quick)
 
 def report():
     shown = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
@@ -43,6 +48,7 @@ def report():
     main = controller.main_window
     print(json.dumps({
         "platform": app.platformName(),
+        "qt_before_keyring": qt_before_keyring,
         "unlock_window": controller.unlock_window is not None,
         "list_exposed": main is not None and main in exposed,
         "accounts": [a.issuer for a in main.model.accounts] if main is not None else [],
@@ -100,6 +106,7 @@ def test_keyfob_starts_into_the_list_on_a_real_x_server(
 
         report = _start(vault.path, display, service, tmp_path)
         assert report["platform"] == "xcb"
+        assert report["qt_before_keyring"] is False
         assert report["unlock_window"] is False
         assert report["list_exposed"] is True
         assert report["accounts"] == [a.issuer for a in SAMPLE]

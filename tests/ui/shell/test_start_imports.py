@@ -20,6 +20,7 @@ LATER = (
     "cryptography",
     "app.vault.store",
     "app.vault.quick_unlock",  # only for a vault with a keyring slot
+    "keyring",
     "app.ui.common.password_feedback",  # only a new vault's form rates passwords
     "app.ui.accounts.main_window",
     "zxingcpp",
@@ -32,8 +33,11 @@ LATER = (
 _DRIVER = """
 import json, sys
 from app.handoff import desktop_start
+from app.ui.shell.quick_start import before_qt
+arguments = desktop_start(sys.argv[1:], own_arguments=False)
+quick = before_qt(arguments)
 from app.ui.shell.main import launch
-running = launch(desktop_start(sys.argv[1:], own_arguments=False))
+running = launch(arguments, quick=quick)
 window = running.controller.unlock_window
 shown = window is not None and window.isVisible()
 loaded = [m for m in %r if m in sys.modules]
