@@ -254,19 +254,9 @@ def main() -> int:
 
 
 def _describe(python: str) -> str:
-    version = subprocess.run(
-        [python, "-c", "import platform; print(platform.python_version())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    base = subprocess.run(
-        [python, "-c", "import sys; print(sys.base_prefix)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return f"Python {version} from {base}"
+    probe = "import platform, sys; print(platform.python_version(), 'from', sys.base_prefix)"
+    answer = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
+    return f"Python {answer.stdout.strip()}"
 
 
 def run(count: int, temp: Path, pythons: list[str]) -> int:

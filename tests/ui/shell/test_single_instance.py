@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +47,7 @@ from app.vault.kdf import KdfParams
 from app.vault.store import Vault
 from tests.conftest import ROOT
 from tests.ui.conftest import PASSWORD, SAMPLE, WAIT_MS, unlock
+from tests.ui.shell.conftest import wait_until_listening
 
 KEYFOB = str(Path(sys.executable).with_name("keyfob"))
 LINK = "otpauth://totp/Linked:bob?secret=GEZDGNBVGY3TQOJQ&issuer=Linked"
@@ -112,15 +111,6 @@ class Driver:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-@pytest.fixture
-def runtime_dir() -> Iterator[Path]:
-    # Short on purpose: a Unix socket path must fit in 108 bytes, tmp_path's may not.
-    folder = Path(tempfile.mkdtemp(prefix="kf-"))
-    folder.chmod(0o700)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -247,12 +237,7 @@ def test_a_link_that_starts_keyfob_does_not_stay_in_its_arguments(
         text=True,
     )
     try:
-        deadline = time.monotonic() + EVENT_TIMEOUT_S
-        # The app listens for later starts once it runs: its socket is the sign it is up.
-        while not list(runtime_dir.glob("*.socket")):
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "Keyfob did not start listening"
-            time.sleep(0.05)
+        wait_until_listening(process, runtime_dir, EVENT_TIMEOUT_S)
         arguments = _cmdline(process.pid).split(b"\0")
         assert arguments[1] == KEYFOB.encode()  # still the same program (the same process)
         assert not any(b"otpauth" in argument for argument in arguments)

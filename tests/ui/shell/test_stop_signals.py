@@ -5,31 +5,18 @@ socket left behind for the next start to try first."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.vault.kdf import KdfParams
 from app.vault.store import Vault
+from tests.ui.shell.conftest import wait_until_listening
 
 KEYFOB = str(Path(sys.executable).with_name("keyfob"))
-START_TIMEOUT_S = 60.0
-
-
-@pytest.fixture
-def runtime_dir() -> Iterator[Path]:
-    # Short on purpose: a Unix socket path must fit in 108 bytes, tmp_path's may not.
-    folder = Path(tempfile.mkdtemp(prefix="kf-"))
-    folder.chmod(0o700)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _start(tmp_path: Path, runtime_dir: Path) -> subprocess.Popen[str]:
@@ -58,12 +45,7 @@ def test_a_signal_quits_keyfob_cleanly(
 ) -> None:
     process = _start(tmp_path, runtime_dir)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        # The socket appears once Keyfob runs, and its signal handling is in place by then.
-        while not list(runtime_dir.glob("*.socket")):
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "Keyfob did not start listening"
-            time.sleep(0.05)
+        wait_until_listening(process, runtime_dir)
         process.send_signal(number)
         _, stderr = process.communicate(timeout=30)
     finally:
