@@ -15,7 +15,8 @@ import functools
 import gc
 import os
 import sys
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
@@ -92,7 +93,8 @@ def _handle_request(controller: Controller, request: object) -> None:
     controller.open_links(list(request.links), show=request.show)
 
 
-class Running(NamedTuple):  # not a dataclass: dataclasses would load only for this
+@dataclass(frozen=True)
+class Running:
     """A started Keyfob: the application, its controller, and the server for later starts."""
 
     app: QApplication

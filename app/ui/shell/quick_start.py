@@ -2,12 +2,12 @@
 
 On start, a vault with a keyring slot (app.vault.quick_unlock) is opened with the key in the
 system keyring before Qt loads (`before_qt`, from app.__main__): the keyring library, the
-crypto and the vault load without PySide's import hook, which reads every module's source
-after it (25 ms of the start). When it works the list appears directly, with no
-unlock window in between. When it does not (expired, the keyring locked, missing or
-refusing), the unlock window says why in one line and asks for the password as usual. A
-vault without the slot costs one read of its header here, nothing more: the keyring and the
-crypto are only loaded for vaults that have quick unlock on.
+crypto and the vault load without PySide's import hook, which reads the source of every
+module imported after PySide (about 10 ms of a quick start). When it works the list appears
+directly, with no unlock window in between. When it does not (expired, the keyring locked,
+missing or refusing), the unlock window says why in one line and asks for the password as
+usual. A vault without the slot costs one read of its header here, nothing more: the
+keyring and the crypto are only loaded for vaults that have quick unlock on.
 
 After every unlock with the password, the slot is made anew (`renew`), so the days count
 from the last time the password was entered; that runs off the GUI thread (the keyring is
