@@ -134,20 +134,22 @@ qt_app.exec()
 """
 
 
+def _snippet_report(snippet: str, vault: Path, env: dict[str, str]) -> list[float]:
+    """The numbers a snippet run in a fresh interpreter printed on its last line."""
+    result = subprocess.run(
+        [sys.executable, "-c", snippet, str(vault)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    return [float(value) for value in result.stdout.strip().splitlines()[-1].split()]
+
+
 def measure_rss(vault: Path, env: dict[str, str], repeat: int = 3) -> float:
     """MiB resident with `vault` unlocked and its list shown (median of `repeat` starts)."""
-    values = []
-    for _ in range(repeat):
-        result = subprocess.run(
-            [sys.executable, "-c", _RSS_SNIPPET, str(vault)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=120,
-        )
-        values.append(float(result.stdout.strip().splitlines()[-1]))
-    return statistics.median(values)
+    return statistics.median(_snippet_report(_RSS_SNIPPET, vault, env)[0] for _ in range(repeat))
 
 
 def _median_time(action: Callable[[], object], repeat: int) -> list[float]:
@@ -290,17 +292,7 @@ def run(count: int, temp: Path, pythons: list[str]) -> int:
 
     env = {**os.environ, "HOME": str(temp), "XDG_CONFIG_HOME": str(temp / "config")}
     env["PYTHONPATH"] = str(ROOT)
-    runs = []
-    for _ in range(3):
-        result = subprocess.run(
-            [sys.executable, "-c", _OPEN_SNIPPET, str(vault_path)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=120,
-        )
-        runs.append([float(v) for v in result.stdout.strip().splitlines()[-1].split()])
+    runs = [_snippet_report(_OPEN_SNIPPET, vault_path, env) for _ in range(3)]
     # Its rss (read after the quit) is superseded by measure_rss below.
     kdf_read, shown, _rss = (statistics.median(column) for column in zip(*runs, strict=True))
     rows.append((f"unlock to list ({count:,} accounts)", f"{shown * 1000:.0f} ms", "(report)"))

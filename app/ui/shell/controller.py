@@ -98,13 +98,10 @@ class Controller(QObject):
         window (returned); `minimized` (autostart) leaves only the tray icon. `quick`: what
         the keyring gave already (app.ui.shell.quick_start.before_qt); None tries it here."""
         window: UnlockWindow | None = None
-        if quick is None:
-            from app.vault.quick_unlock_probe import has_keyring_slot
+        if quick is None:  # it loads nothing of quick unlock for a vault without the slot
+            from app.ui.shell.quick_start import try_keyring
 
-            if has_keyring_slot(self.vault_path):  # else nothing of quick unlock is loaded
-                from app.ui.shell.quick_start import try_keyring
-
-                quick = try_keyring(self.vault_path)
+            quick = try_keyring(self.vault_path)
         if quick is not None and quick.vault is not None:
             self._unlocked(quick.vault, show=not minimized)
         else:
