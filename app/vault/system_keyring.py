@@ -4,11 +4,16 @@ The Secret Service on Linux and the BSDs (GNOME Keyring, KWallet, KeePassXC), th
 Keychain, the Windows Credential Manager. Items have the service "Keyfob" and the vault's id
 as their user name, and hold the text app.vault.keyring_slot.encode_item makes.
 
-The only module that imports `keyring`, and only when a keyring is needed (the import costs
-60 ms). The backend is chosen here rather than by keyring's discovery, which loads every entry
-point; discovery runs only on Linux without a Secret Service, for any other system keyring
-keyring knows. Every failure becomes QuickUnlockUnavailable in our own words: the library's
-messages may hold anything.
+The only module that imports `keyring`, and only when a key is stored or deleted (the import
+costs 25-60 ms, most of it the libraries keyring's base module loads). The backend is chosen
+here rather than by keyring's discovery, which loads every entry point; discovery runs only on
+Linux without a Secret Service, for any other system keyring keyring knows.
+
+Reading a key, which every quick start and every CLI command on a quick-unlock vault does, goes
+to the Secret Service through SecretStorage directly: the library keyring's Secret Service
+backend itself uses, the same collection and the same item attributes (`_attributes`, which
+the backend's writes use too), without loading keyring. Every failure becomes
+QuickUnlockUnavailable in our own words: the libraries' messages may hold anything.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from app.vault.errors import VaultError
 
 if TYPE_CHECKING:
+    import secretstorage
     from keyring.backend import KeyringBackend
 
 SERVICE = "Keyfob"
@@ -62,6 +68,14 @@ class QuickUnlockUnavailable(VaultError):
 def read_key(vault_id: str, *, allow_prompt: bool = False) -> str | None:
     """The vault's item, or None if the keyring has none. `allow_prompt` lets a locked
     keyring show its own unlock dialog; otherwise it is refused (Reason.LOCKED)."""
+    if sys.platform.startswith(_SECRET_SERVICE_PLATFORMS):
+        try:
+            return _read_from_secret_service(vault_id, allow_prompt)
+        except _NoSecretService as error:
+            # keyring's discovery may know another system keyring (KWallet's own API).
+            return _with_keyring(
+                lambda k: k.get_password(SERVICE, vault_id), first_failure=error.as_init_error()
+            )
     return _with_keyring(lambda k: k.get_password(SERVICE, vault_id), allow_prompt=allow_prompt)
 
 
@@ -93,18 +107,29 @@ def _delete(keyring: _Keyring, vault_id: str) -> bool:
     return True
 
 
-def _with_keyring(action: Callable[[_Keyring], T], *, allow_prompt: bool = False) -> T:
-    """Run `action` on the platform's keyring; its failures become QuickUnlockUnavailable."""
+def _with_keyring(
+    action: Callable[[_Keyring], T],
+    *,
+    allow_prompt: bool = False,
+    first_failure: Exception | None = None,
+) -> T:
+    """Run `action` on the platform's keyring; its failures become QuickUnlockUnavailable.
+    `first_failure`: the Secret Service was already tried and is not there; go straight to
+    keyring's discovery."""
     from keyring.errors import InitError, NoKeyringError
 
-    try:
-        return action(_platform_keyring(allow_prompt))
-    except (InitError, NoKeyringError) as error:
-        if not sys.platform.startswith(_SECRET_SERVICE_PLATFORMS):
+    first: Exception
+    if first_failure is not None:
+        first = first_failure
+    else:
+        try:
+            return action(_platform_keyring(allow_prompt))
+        except (InitError, NoKeyringError) as error:
+            if not sys.platform.startswith(_SECRET_SERVICE_PLATFORMS):
+                raise _unavailable(error) from None
+            first = error
+        except Exception as error:  # a keyring backend may raise anything at all
             raise _unavailable(error) from None
-        first = error
-    except Exception as error:  # a keyring backend may raise anything at all
-        raise _unavailable(error) from None
     try:
         fallback = _discovered_keyring()
     except Exception:  # discovery loads third-party entry points: anything may fail there
@@ -158,26 +183,105 @@ def _unavailable(error: BaseException) -> QuickUnlockUnavailable:
     """One line for a keyring failure: our own words (the library's may be anything)."""
     from keyring.errors import InitError, KeyringLocked, NoKeyringError
 
-    _log.info("the system keyring failed: %s", type(error).__name__)
     if isinstance(error, KeyringLocked):
-        return QuickUnlockUnavailable(Reason.LOCKED, "the system keyring is locked")
+        return _locked()
     if isinstance(error, InitError | NoKeyringError):
+        _log.info("the system keyring failed: %s", type(error).__name__)
         return QuickUnlockUnavailable(
             Reason.NO_KEYRING, "no system keyring is running (such as GNOME Keyring or KWallet)"
         )
+    return _refused(error)
+
+
+def _locked() -> QuickUnlockUnavailable:
+    _log.info("the system keyring is locked")
+    return QuickUnlockUnavailable(Reason.LOCKED, "the system keyring is locked")
+
+
+def _refused(error: BaseException) -> QuickUnlockUnavailable:
+    _log.info("the system keyring failed: %s", type(error).__name__)
     return QuickUnlockUnavailable(
         Reason.REFUSED, f"the system keyring refused ({type(error).__name__})"
     )
+
+
+# --- the Secret Service, through SecretStorage ------------------------------------------------
+
+
+class _NoSecretService(Exception):
+    """No Secret Service answers on the session bus, or it has no default collection."""
+
+    def as_init_error(self) -> Exception:
+        from keyring.errors import InitError
+
+        return InitError("no Secret Service")
+
+
+class _CollectionLocked(Exception):
+    """The default collection is locked (and was not to prompt, or the prompt was dismissed)."""
+
+
+def _attributes(service: str, username: str) -> dict[str, str]:
+    """An item's lookup attributes, in keyring's default scheme: what keyring's backend finds
+    and deletes by, what `set_password` below stores, what `_read_from_secret_service` reads."""
+    return {"username": username, "service": service}
+
+
+def _open_collection(allow_prompt: bool) -> secretstorage.Collection:
+    """The default collection, unlocked, on a new connection (the caller closes it).
+    _NoSecretService or _CollectionLocked if it cannot be had."""
+    import secretstorage
+    from secretstorage.exceptions import SecretStorageException
+
+    try:
+        bus = secretstorage.dbus_init()
+    except SecretStorageException:
+        raise _NoSecretService from None
+    try:
+        if allow_prompt:
+            collection = secretstorage.get_default_collection(bus)
+        else:
+            collection = secretstorage.Collection(bus)  # the default; never made
+        if collection.is_locked() and allow_prompt:
+            collection.unlock(timeout=UNLOCK_PROMPT_SECONDS)
+        if collection.is_locked():
+            raise _CollectionLocked
+    except BaseException as error:
+        bus.close()
+        if isinstance(error, SecretStorageException):
+            raise _NoSecretService from None
+        raise
+    return collection
+
+
+def _read_from_secret_service(vault_id: str, allow_prompt: bool) -> str | None:
+    """keyring's SecretService get_password, without keyring: the first item with the
+    vault's attributes in the default collection."""
+    try:
+        collection = _open_collection(allow_prompt)
+    except _CollectionLocked:
+        raise _locked() from None
+    try:
+        with contextlib.closing(collection.connection):
+            for item in collection.search_items(_attributes(SERVICE, vault_id)):
+                if item.is_locked() and allow_prompt:
+                    item.unlock()
+                if item.is_locked():
+                    raise _locked()
+                return item.get_secret().decode("utf-8")
+    except QuickUnlockUnavailable:
+        raise
+    except Exception as error:  # SecretStorage and jeepney may raise anything at all
+        raise _refused(error) from None
+    return None
 
 
 @functools.cache
 def _secret_service_class() -> Callable[[bool], _Keyring]:
     """keyring's Secret Service backend, made on first use, that refuses a locked keyring
     instead of prompting unless told to, and labels its item for people."""
-    import secretstorage
     from keyring.backends import SecretService
     from keyring.errors import InitError, KeyringLocked
-    from secretstorage.exceptions import SecretStorageException
 
     class QuickUnlockSecretService(SecretService.Keyring):
         appid = SERVICE
@@ -188,30 +292,17 @@ def _secret_service_class() -> Callable[[bool], _Keyring]:
 
         def get_preferred_collection(self) -> secretstorage.Collection:
             try:
-                bus = secretstorage.dbus_init()
-            except SecretStorageException:
+                return _open_collection(self.allow_prompt)
+            except _NoSecretService:
                 raise InitError("no Secret Service") from None
-            try:
-                if self.allow_prompt:
-                    collection = secretstorage.get_default_collection(bus)
-                else:
-                    collection = secretstorage.Collection(bus)  # the default; never made
-                if collection.is_locked() and self.allow_prompt:
-                    collection.unlock(timeout=UNLOCK_PROMPT_SECONDS)
-                if collection.is_locked():
-                    raise KeyringLocked("locked")
-            except BaseException as error:
-                bus.close()
-                if isinstance(error, SecretStorageException):
-                    raise InitError("no default collection") from None
-                raise
-            return collection
+            except _CollectionLocked:
+                raise KeyringLocked("locked") from None
 
         def set_password(self, service: str, username: str, password: str) -> None:
             # keyring's own, with a label that says what the item is to someone looking in
             # Seahorse or KeePassXC (keyring's calls every item a password).
             collection = self.get_preferred_collection()
-            attributes = self._query(service, username, application=self.appid)
+            attributes = {**_attributes(service, username), "application": self.appid}
             label = f"Keyfob quick unlock key (vault {username})"
             with contextlib.closing(collection.connection):
                 collection.create_item(label, attributes, password.encode(), replace=True)
