@@ -28,10 +28,9 @@ from app.vault.envelope import MASTER_KEY_BYTES, NONCE_BYTES, TAG_BYTES, Envelop
 from app.vault.errors import VaultFormatError
 
 # The slot type lives in the probe, which the app reads before its first window (light).
-from app.vault.quick_unlock_probe import KEYRING_SLOT
+from app.vault.quick_unlock_probe import KEYRING_SLOT, SECONDS_PER_DAY
 
 KEYRING_KEY_BYTES = 32  # the key in the keyring: random, AES-256
-SECONDS_PER_DAY = 86_400
 _ITEM_CHARS = 44  # 32 bytes in padded base64
 
 

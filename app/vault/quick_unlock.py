@@ -30,6 +30,7 @@ from app.vault.content import decode_content
 from app.vault.envelope import MAX_SLOTS, PASSWORD_SLOT, Envelope, decrypt, parse, wipe_key
 from app.vault.errors import VaultAuthError, VaultError, VaultFormatError
 from app.vault.fileio import read_existing, real_path
+from app.vault.keyring_prefetch import PrefetchedKey
 from app.vault.keyring_slot import (
     KEYRING_KEY_BYTES,
     KeyringSlot,
@@ -131,7 +132,12 @@ def status(
 
 
 def open_with_keyring(
-    path: Path, *, now: float | None = None, days: int | None = None, allow_prompt: bool = False
+    path: Path,
+    *,
+    now: float | None = None,
+    days: int | None = None,
+    allow_prompt: bool = False,
+    prefetched: PrefetchedKey | None = None,
 ) -> KeyringOpenedVault:
     """Open the vault at `path` with the key in the system keyring. Nothing on disk changes.
 
@@ -139,7 +145,8 @@ def open_with_keyring(
     keyring is locked, missing, refuses, or holds a key that does not fit. `allow_prompt` lets
     the keyring show its own unlock dialog (the desktop app); otherwise a locked keyring is a
     reason to ask for the password. VaultNotFoundError / VaultFormatError for the file itself,
-    as opening with the password would give.
+    as opening with the password would give. `prefetched`: the keyring already asked
+    (app.vault.keyring_prefetch), with the same `allow_prompt`.
     """
     raw = read_existing(real_path(path))
     envelope = parse(raw)
@@ -152,7 +159,10 @@ def open_with_keyring(
             Reason.EXPIRED,
             f"quick unlock has expired: the password is needed every {_days(limit)}",
         )
-    text = read_key(envelope.vault_id, allow_prompt=allow_prompt)
+    if prefetched is not None:
+        text = prefetched.result(envelope.vault_id)
+    else:
+        text = read_key(envelope.vault_id, allow_prompt=allow_prompt)
     if text is None:
         raise QuickUnlockUnavailable(
             Reason.MISSING, "the system keyring no longer holds Keyfob's key for this vault"

@@ -68,7 +68,7 @@ class QuickUnlockUnavailable(VaultError):
 def read_key(vault_id: str, *, allow_prompt: bool = False) -> str | None:
     """The vault's item, or None if the keyring has none. `allow_prompt` lets a locked
     keyring show its own unlock dialog; otherwise it is refused (Reason.LOCKED)."""
-    if sys.platform.startswith(_SECRET_SERVICE_PLATFORMS):
+    if reads_from_secret_service():
         try:
             return _read_from_secret_service(vault_id, allow_prompt)
         except _NoSecretService as error:
@@ -77,6 +77,11 @@ def read_key(vault_id: str, *, allow_prompt: bool = False) -> str | None:
                 lambda k: k.get_password(SERVICE, vault_id), first_failure=error.as_init_error()
             )
     return _with_keyring(lambda k: k.get_password(SERVICE, vault_id), allow_prompt=allow_prompt)
+
+
+def reads_from_secret_service() -> bool:
+    """Whether `read_key` asks the Secret Service first (through SecretStorage)."""
+    return sys.platform.startswith(_SECRET_SERVICE_PLATFORMS)
 
 
 def store_key(vault_id: str, text: str) -> None:

@@ -8,6 +8,7 @@ import json
 import logging
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from app.vault.envelope import parse, unwrap_with_password
 from app.vault.errors import VaultAuthError
+from app.vault.keyring_prefetch import PrefetchedKey
 from app.vault.keyring_slot import decode_item
 from app.vault.preferences import Preferences
 from app.vault.quick_unlock import (
@@ -29,9 +31,10 @@ from app.vault.quick_unlock import (
     renew,
     status,
 )
+from app.vault.quick_unlock_probe import keyring_slot_hint
 from app.vault.store import Vault
 from tests.secret_service import SecretService, require_programs, running_secret_service
-from tests.vault.conftest import PASSWORD, account
+from tests.vault.conftest import PASSWORD, account, cheap
 
 DAY = 86_400
 T0 = 1_800_000_000  # the injected "now" of the password entry
@@ -289,3 +292,103 @@ def test_a_locked_keyring_leaves_the_vault_unchanged_when_enabling(
     assert _reason(lambda: enable(vault, now=T0)) is Reason.LOCKED
     assert vault.path.read_bytes() == before
     assert not status(vault.path).enabled
+
+
+# --- asking the keyring in a helper process (app.vault.keyring_prefetch) -------------------
+
+# Runs in a fresh, single-threaded interpreter, as `keyfob` is before Qt loads: asks in a
+# helper, then prints the answer and whether this process loaded SecretStorage itself.
+_PREFETCH = """
+import os, signal, sys
+from app.vault.keyring_prefetch import PrefetchedKey, prefetch_key
+from app.vault.system_keyring import QuickUnlockUnavailable
+vault_id, how = sys.argv[1], sys.argv[2]
+pending = prefetch_key(vault_id, allow_prompt=False)
+if how == "helper-dies":  # a helper that ends without an answer
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.close(write_end)
+    pending.result(vault_id)  # collect the real one first
+    pending = PrefetchedKey(vault_id, False, pid, read_end)
+asked = pending.pid is not None
+try:
+    answer = pending.result(vault_id)
+except QuickUnlockUnavailable as error:
+    answer = error.reason.value
+print(asked, "secretstorage" in sys.modules, answer)
+"""
+
+
+def _prefetch(vault_id: str, how: str = "plain") -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PREFETCH, vault_id, how],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.split()
+
+
+def test_a_helper_process_asks_the_keyring(quick: Vault, keyring_service: SecretService) -> None:
+    item = keyring_service.lookup(quick.vault_id)
+    # Asked by the helper: this process never loaded SecretStorage.
+    assert _prefetch(quick.vault_id) == ["True", "False", item]
+    keyring_service.lock()
+    assert _prefetch(quick.vault_id) == ["True", "False", "locked"]
+
+
+def test_without_an_answer_from_the_helper_the_key_is_read_here(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    item = keyring_service.lookup(quick.vault_id)
+    assert _prefetch(quick.vault_id, "helper-dies") == ["True", "True", item]
+
+
+def test_a_process_with_threads_asks_the_keyring_itself(
+    quick: Vault, keyring_service: SecretService
+) -> None:
+    """fork copies only the calling thread: a lock another one held would stay held."""
+    from app.vault.keyring_prefetch import prefetch_key
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pending = prefetch_key(quick.vault_id, allow_prompt=False)
+    finally:
+        stop.set()
+        other.join()
+    assert pending.pid is None
+    assert pending.result(quick.vault_id) == keyring_service.lookup(quick.vault_id)
+
+
+def test_the_helper_is_not_asked_for_another_vault(quick: Vault, tmp_path: Path) -> None:
+    """The file was replaced by another vault between the look at its header and the open."""
+    other = Vault.create(tmp_path / "other.json", PASSWORD, kdf=cheap())
+    enable(other, now=T0)
+    opened = open_with_keyring(
+        other.path, now=T0 + 60, prefetched=PrefetchedKey(quick.vault_id, allow_prompt=False)
+    )
+    assert opened.vault_id == other.vault_id
+
+
+def test_the_header_hint_says_when_asking_the_keyring_is_worth_it(
+    quick: Vault, tmp_path: Path
+) -> None:
+    hint = keyring_slot_hint(quick.path)
+    assert hint is not None
+    assert hint.vault_id == quick.vault_id
+    assert not hint.expired(14, T0 + 14 * DAY - 1)
+    assert hint.expired(14, T0 + 14 * DAY)
+    document = json.loads(quick.path.read_bytes())
+    for slot in document["header"]["slots"]:
+        if slot["type"] == "keyring":
+            slot["created"] = "yesterday"
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(json.dumps(document))
+    assert keyring_slot_hint(damaged) is None  # quick unlock itself says what is wrong
+    disable(quick)
+    assert keyring_slot_hint(quick.path) is None

@@ -17,17 +17,19 @@ a D-Bus call and the renewal a save).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.errors import KeyfobError
-from app.vault.quick_unlock_probe import has_keyring_slot
+from app.vault.quick_unlock_probe import KeyringSlotHint, has_keyring_slot, keyring_slot_hint
 
 if TYPE_CHECKING:
     # Only in annotations: this module runs before Qt loads (see above).
     from PySide6.QtCore import QObject
 
+    from app.vault.keyring_prefetch import PrefetchedKey
     from app.vault.store import Vault
 
 _log = logging.getLogger(__name__)
@@ -52,19 +54,24 @@ def before_qt(argv: list[str]) -> QuickStart | None:
     arguments = parse_arguments(argv)
     if arguments.self_test:
         return None
-    return try_keyring(resolve_vault_path(arguments.vault))
+    return try_keyring(resolve_vault_path(arguments.vault), prefetch=True)
 
 
-def try_keyring(vault_path: Path) -> QuickStart:
-    """Open the vault with the system keyring if quick unlock is on for it."""
-    if not has_keyring_slot(vault_path):
+def try_keyring(vault_path: Path, *, prefetch: bool = False) -> QuickStart:
+    """Open the vault with the system keyring if quick unlock is on for it. `prefetch`: ask
+    the keyring in a helper process while the crypto and the vault's modules load (only
+    before Qt, while the process has one thread; app.vault.keyring_prefetch)."""
+    hint = keyring_slot_hint(vault_path) if prefetch else None
+    if hint is None and not has_keyring_slot(vault_path):
         return QuickStart()
+    prefetched = _prefetch(hint) if hint is not None else None
     from app.vault.quick_unlock import QuickUnlockUnavailable, Reason, open_with_keyring
 
     try:
         # The keyring may show its own unlock prompt (a locked login keyring): that is the
         # user's choice to make, as KeePassXC and browsers let it.
-        return QuickStart(vault=open_with_keyring(vault_path, allow_prompt=True))
+        vault = open_with_keyring(vault_path, allow_prompt=True, prefetched=prefetched)
+        return QuickStart(vault=vault)
     except QuickUnlockUnavailable as error:
         if error.reason is Reason.OFF:
             return QuickStart()
@@ -72,6 +79,17 @@ def try_keyring(vault_path: Path) -> QuickStart:
     except KeyfobError as error:  # the file itself: the password path will say it again
         _log.info("quick unlock did not open the vault: %s", error)
         return QuickStart()
+
+
+def _prefetch(hint: KeyringSlotHint) -> PrefetchedKey | None:
+    """Ask the keyring now, unless the slot has expired: a locked keyring would show its
+    unlock prompt for nothing."""
+    from app.vault.keyring_prefetch import prefetch_key
+    from app.vault.preferences import Preferences
+
+    if hint.expired(Preferences.default().quick_unlock_days, time.time()):
+        return None
+    return prefetch_key(hint.vault_id, allow_prompt=True)
 
 
 def _sentence(reason: str) -> str:
