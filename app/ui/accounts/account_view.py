@@ -35,6 +35,12 @@ class AccountListView(QListView):
         self, delegate: AccountDelegate, model: AccountModel, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        # A viewport made here rather than Qt's own: PySide would meet Qt's as a widget made
+        # in C++ and work out its class by making every QtWidgets class (5 ms of a start).
+        viewport = QWidget()
+        viewport.setAutoFillBackground(True)
+        viewport.setBackgroundRole(QPalette.ColorRole.Base)
+        self.setViewport(viewport)
         self._delegate = delegate
         self.accounts = model
         self.placeholder = ""
@@ -55,8 +61,6 @@ class AccountListView(QListView):
         self.setAccessibleDescription(
             self.tr("Enter or a click copies the code of the selected account")
         )
-        self.viewport().setAutoFillBackground(True)
-        self.viewport().setBackgroundRole(QPalette.ColorRole.Base)
         self.clicked.connect(self._clicked)
         self.doubleClicked.connect(self.copy_requested)
         self.setModel(model)
