@@ -14,8 +14,10 @@ the key is read in this process as before, so the answer is always the one `read
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -52,6 +54,18 @@ class PrefetchedKey:
             raise QuickUnlockUnavailable(Reason(reason), str(answer.get("message")))
         key = answer.get("key")
         return key if isinstance(key, str) else None
+
+    def discard(self) -> None:
+        """The key is not wanted after all (the vault turned out not to open with it): end
+        the helper, which may be waiting on the keyring's unlock prompt."""
+        if self.pid is None or self.pipe is None:
+            return
+        pid, pipe = self.pid, self.pipe
+        self.pid = self.pipe = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        os.close(pipe)
+        os.waitpid(pid, 0)
 
     def _collect(self) -> dict[str, str | None] | None:
         if self.pid is None or self.pipe is None:

@@ -312,6 +312,14 @@ if how == "helper-dies":  # a helper that ends without an answer
     os.close(write_end)
     pending.result(vault_id)  # collect the real one first
     pending = PrefetchedKey(vault_id, False, pid, read_end)
+if how == "discard":  # the opening stopped before it needed the key
+    helper = pending.pid
+    pending.discard()
+    try:
+        os.waitpid(helper, os.WNOHANG)
+    except ChildProcessError:  # ended and reaped: no helper left behind
+        print("reaped")
+    sys.exit()
 asked = pending.pid is not None
 try:
     answer = pending.result(vault_id)
@@ -345,6 +353,10 @@ def test_without_an_answer_from_the_helper_the_key_is_read_here(
 ) -> None:
     item = keyring_service.lookup(quick.vault_id)
     assert _prefetch(quick.vault_id, "helper-dies") == ["True", "True", item]
+
+
+def test_a_helper_no_longer_needed_is_ended(quick: Vault) -> None:
+    assert _prefetch(quick.vault_id, "discard") == ["reaped"]
 
 
 def test_a_process_with_threads_asks_the_keyring_itself(

@@ -65,6 +65,14 @@ def try_keyring(vault_path: Path, *, prefetch: bool = False) -> QuickStart:
     if hint is None and not has_keyring_slot(vault_path):
         return QuickStart()
     prefetched = _prefetch(hint) if hint is not None else None
+    try:
+        return _open(vault_path, prefetched)
+    finally:
+        if prefetched is not None:
+            prefetched.discard()  # when the opening stopped before it needed the key
+
+
+def _open(vault_path: Path, prefetched: PrefetchedKey | None) -> QuickStart:
     from app.vault.quick_unlock import QuickUnlockUnavailable, Reason, open_with_keyring
 
     try:
