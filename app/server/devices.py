@@ -23,9 +23,13 @@ class Devices:
     async def listing(self, rp: str, user: str) -> list[dict[str, object]]:
         """The user's devices; one with a socket on this node was last seen now."""
         now = self.node.now()
+        # Who is online before the store is read: a device that leaves meanwhile wrote its
+        # last_seen before it left the hub (DeviceChannel.detach), so the read shows it. The
+        # other way round, it could be listed offline with the time it connected.
+        online_here = {conn.device_id for conn in self.node.hub.for_user(rp, user)}
         result: list[dict[str, object]] = []
         for device in await self.node.store.list_devices(rp, user):
-            online = self.node.hub.is_online(device.id)
+            online = device.id in online_here
             result.append(
                 {
                     "device_id": device.id,

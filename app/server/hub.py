@@ -129,9 +129,6 @@ class Hub:
     def for_device(self, device_id: str) -> list[Connection]:
         return list(self._by_device.get(device_id, ()))
 
-    def is_online(self, device_id: str) -> bool:
-        return bool(self._by_device.get(device_id))
-
     def all(self) -> list[Connection]:
         return [conn for group in self._by_device.values() for conn in group]
 
