@@ -120,8 +120,10 @@ def unlock(qtbot: QtBot, controller: Controller, password: str = PASSWORD) -> Ma
     window = controller.unlock_window
     assert window is not None
     window.password.setText(password)
-    window.submit()
-    qtbot.waitUntil(lambda: controller.main_window is not None, timeout=WAIT_MS)
+    # `opened`: the list is on screen and what follows an opening (which waits for the
+    # list's first paint) is done.
+    with qtbot.waitSignal(controller.opened, timeout=WAIT_MS):
+        window.submit()
     assert controller.main_window is not None
     return controller.main_window
 

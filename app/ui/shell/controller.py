@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 class Controller(QObject):
     locked = Signal()
-    opened = Signal()
+    opened = Signal()  # the list is on screen, and what follows an opening is done
     # A keyfob://enroll link (push sign-in approvals) arrived, and the vault is open: the
     # push UI connects here. Without a receiver, a note says the desktop cannot enroll yet.
     enrollment_link_received = Signal(str)
@@ -148,9 +148,6 @@ class Controller(QObject):
     def _unlocked(self, vault: Vault, *, show: bool = True) -> None:
         from app.ui.accounts.main_window import MainWindow
         from app.ui.shell.quick_start import renew_after_password
-        from app.ui.shell.rollback_notice import notice_rollback
-        from app.ui.shell.vault_watcher import VaultWatcher
-        from app.vault.memory import release_after_load
         from app.vault.quick_unlock import opened_by_keyring
 
         self.vault = vault
@@ -175,7 +172,18 @@ class Controller(QObject):
         main.search.setFocus()
         if not opened_by_keyring(vault):  # the password was entered: quick unlock counts anew
             renew_after_password(vault, self)
+        # The rest waits for the list's first paint, which it would hold back by 20 ms and
+        # more: the idle watcher (a filter on every event), the revision log's file lock
+        # (filelock's import: 15 ms), the tray's menu, push, the conflict copies' scan.
+        after_first_paint(main if show else None, lambda: self._settle(vault, main))
 
+    def _settle(self, vault: Vault, main: MainWindow) -> None:
+        """What an opening does once the list is on screen."""
+        from app.ui.shell.rollback_notice import notice_rollback
+        from app.ui.shell.vault_watcher import VaultWatcher
+
+        if self.vault is not vault or self.main_window is not main:
+            return  # locked (or another vault opened) before the list was drawn
         self.watcher = VaultWatcher(self.vault_path, self)
         self.watcher.changed.connect(self.vault_changed)
         self._follow_sync(vault, main)
@@ -189,6 +197,8 @@ class Controller(QObject):
         self.vault_changed()  # conflict copies beside the vault, merged at each opening
         # Opening the vault and building its list freed megabytes that the C heap keeps:
         # given back once the window is up (11 MiB at 10,000 accounts).
+        from app.vault.memory import release_after_load
+
         count = len(vault.content.accounts)
         QTimer.singleShot(0, lambda: release_after_load(count))
 

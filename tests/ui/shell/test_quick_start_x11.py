@@ -42,20 +42,36 @@ import PySide6.QtWidgets
 # Whether PySide had made every QtWidgets class by the time the list was shown (its way of
 # finding the class of a widget Qt made, such as a scroll area's own viewport: 5 ms).
 every_class_made = "QWizard" in vars(PySide6.QtWidgets)
+from PySide6.QtCore import QEvent, QObject
+
+class Painted(QObject):
+    # What had loaded when the list's first paint began: what follows an opening (the
+    # revision log's file lock among it) waits until that paint is done.
+    loaded = None
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and self.loaded is None:
+            self.loaded = [name for name in ("filelock",) if name in sys.modules]
+        return False
+
+painted = Painted()
+if controller.main_window is not None:
+    controller.main_window.installEventFilter(painted)
 
 def report():
     shown = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     exposed = [w for w in shown if w.windowHandle() is not None and w.windowHandle().isExposed()]
-    if not exposed:
+    main = controller.main_window
+    if not exposed or (main is not None and painted.loaded is None):
         QTimer.singleShot(20, report)
         return
-    main = controller.main_window
     print(json.dumps({
         "platform": app.platformName(),
         "qt_before_keyring": qt_before_keyring,
         "unlock_window": controller.unlock_window is not None,
         "list_exposed": main is not None and main in exposed,
         "every_widget_class_made": every_class_made,
+        "loaded_at_first_paint": painted.loaded,
         "accounts": [a.issuer for a in main.model.accounts] if main is not None else [],
     }), flush=True)
     controller.quit()
@@ -115,6 +131,7 @@ def test_keyfob_starts_into_the_list_on_a_real_x_server(
         assert report["unlock_window"] is False
         assert report["list_exposed"] is True
         assert report["every_widget_class_made"] is False
+        assert report["loaded_at_first_paint"] == []
         assert report["accounts"] == [a.issuer for a in SAMPLE]
 
         service.clear(vault.vault_id)  # the keyring lost the key: the password is asked
