@@ -58,32 +58,42 @@ class PrefetchedKey:
     def discard(self) -> None:
         """The key is not wanted after all (the vault turned out not to open with it): end
         the helper, which may be waiting on the keyring's unlock prompt."""
-        if self.pid is None or self.pipe is None:
+        helper = self._take()
+        if helper is None:
             return
-        pid, pipe = self.pid, self.pipe
-        self.pid = self.pipe = None
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        os.close(pipe)
-        os.waitpid(pid, 0)
+            os.kill(helper[0], signal.SIGTERM)
+        _reap(*helper)
 
     def _collect(self) -> dict[str, str | None] | None:
-        if self.pid is None or self.pipe is None:
+        helper = self._take()
+        if helper is None:
             return None
-        pid, pipe = self.pid, self.pipe
-        self.pid = self.pipe = None  # collected once; a second call reads the key itself
         chunks = []
         try:
-            while chunk := os.read(pipe, _CHUNK):
+            while chunk := os.read(helper[1], _CHUNK):
                 chunks.append(chunk)
         finally:
-            os.close(pipe)
-            os.waitpid(pid, 0)
+            _reap(*helper)
         try:
             answer = json.loads(b"".join(chunks))
         except ValueError:  # nothing (the helper died) or cut short
             return None
         return answer if isinstance(answer, dict) else None
+
+    def _take(self) -> tuple[int, int] | None:
+        """The helper and its pipe, once: collected or discarded, it is gone (a second call
+        of `result` reads the key itself)."""
+        if self.pid is None or self.pipe is None:
+            return None
+        helper = self.pid, self.pipe
+        self.pid = self.pipe = None
+        return helper
+
+
+def _reap(pid: int, pipe: int) -> None:
+    os.close(pipe)
+    os.waitpid(pid, 0)
 
 
 def prefetch_key(vault_id: str, *, allow_prompt: bool) -> PrefetchedKey:

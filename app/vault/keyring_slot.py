@@ -28,7 +28,7 @@ from app.vault.envelope import MASTER_KEY_BYTES, NONCE_BYTES, TAG_BYTES, Envelop
 from app.vault.errors import VaultFormatError
 
 # The slot type lives in the probe, which the app reads before its first window (light).
-from app.vault.quick_unlock_probe import KEYRING_SLOT, SECONDS_PER_DAY
+from app.vault.quick_unlock_probe import KEYRING_SLOT, slot_expires
 
 KEYRING_KEY_BYTES = 32  # the key in the keyring: random, AES-256
 _ITEM_CHARS = 44  # 32 bytes in padded base64
@@ -46,7 +46,7 @@ class KeyringSlot:
 
     def expires(self, days: int) -> int:
         """When the slot stops opening the vault, for a limit of `days` days."""
-        return self.created + days * SECONDS_PER_DAY
+        return slot_expires(self.created, days)
 
 
 def make_keyring_slot(master_key: bytearray, keyring_key: bytes, created: int) -> dict[str, Any]:

@@ -16,39 +16,35 @@ KEYRING_SLOT = "keyring"  # the slot type (app.vault.keyring_slot, FORMAT.md "Ke
 SECONDS_PER_DAY = 86_400
 
 
+def slot_expires(created: int, days: int) -> int:
+    """When a keyring slot made at `created` stops opening the vault, for a limit of `days`."""
+    return created + days * SECONDS_PER_DAY
+
+
 @dataclass(frozen=True, slots=True)
 class KeyringSlotHint:
     """What the header says of its keyring slot, unchecked: enough to decide whether asking
     the keyring is worth it. app.vault.quick_unlock checks the slot before using it."""
 
-    vault_id: str
-    created: int  # unix seconds; the slot expires `days` days after
+    vault_id: str | None  # None: the header's is malformed
+    created: int | None  # unix seconds; None: malformed, or several keyring slots
 
-    def expired(self, days: int, now: float) -> bool:
-        return now >= self.created + days * SECONDS_PER_DAY
+    def worth_asking(self, days: int, now: float) -> bool:
+        """Whether the keyring could open the vault now (a well-formed slot, not expired)."""
+        if self.vault_id is None or self.created is None:
+            return False
+        return now < slot_expires(self.created, days)
 
 
 def has_keyring_slot(path: Path) -> bool:
     """True if the vault file at `path` has a keyring slot; False for anything else (no
     file, not a vault, damaged): opening it with the password then says what is wrong."""
-    return _keyring_slots(path) is not None
+    return keyring_slot_hint(path) is not None
 
 
 def keyring_slot_hint(path: Path) -> KeyringSlotHint | None:
-    """The vault's id and its keyring slot's creation time, if it has exactly one slot with
-    both well formed; None otherwise (quick unlock then says what is wrong, if anything)."""
-    found = _keyring_slots(path)
-    if found is None or len(found[1]) != 1:
-        return None
-    vault_id, (slot,) = found
-    created = slot.get("created")
-    if not isinstance(vault_id, str) or type(created) is not int:
-        return None
-    return KeyringSlotHint(vault_id, created)
-
-
-def _keyring_slots(path: Path) -> tuple[object, list[dict[str, object]]] | None:
-    """The header's vault id and keyring slots, or None if it has none (or is unreadable)."""
+    """The header's keyring slot, or None if it has none (no file, not a vault, damaged:
+    opening it with the password then says what is wrong)."""
     try:
         document = json.loads(Path(path).read_bytes())
     except (OSError, ValueError, RecursionError):
@@ -61,4 +57,11 @@ def _keyring_slots(path: Path) -> tuple[object, list[dict[str, object]]] | None:
         for slot in header["slots"]
         if isinstance(slot, dict) and slot.get("type") == KEYRING_SLOT
     ]
-    return (header.get("vault_id"), found) if found else None
+    if not found:
+        return None
+    vault_id = header.get("vault_id")
+    created = found[0].get("created") if len(found) == 1 else None
+    return KeyringSlotHint(
+        vault_id if isinstance(vault_id, str) else None,
+        created if type(created) is int else None,
+    )

@@ -93,14 +93,19 @@ def test_reading_the_key_leaves_the_keyring_library_unloaded(quick: Vault) -> No
         f"open_with_keyring; vault = open_with_keyring(Path(sys.argv[1]), now={T0 + 60}); "
         "print(len(vault.content.accounts), 'keyring' in sys.modules)"
     )
+    assert _fresh(opener, str(quick.path)) == ["1", "False"]
+
+
+def _fresh(script: str, *arguments: str) -> list[str]:
+    """The words a script run in a fresh (single-threaded) interpreter printed."""
     result = subprocess.run(
-        [sys.executable, "-c", opener, str(quick.path)],
+        [sys.executable, "-c", script, *arguments],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["1", "False"]
+    return result.stdout.split()
 
 
 def test_the_slot_is_as_documented_and_the_item_holds_only_its_key(
@@ -330,14 +335,7 @@ print(asked, "secretstorage" in sys.modules, answer)
 
 
 def _prefetch(vault_id: str, how: str = "plain") -> list[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", _PREFETCH, vault_id, how],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.split()
+    return _fresh(_PREFETCH, vault_id, how)
 
 
 def test_a_helper_process_asks_the_keyring(quick: Vault, keyring_service: SecretService) -> None:
@@ -393,14 +391,16 @@ def test_the_header_hint_says_when_asking_the_keyring_is_worth_it(
     hint = keyring_slot_hint(quick.path)
     assert hint is not None
     assert hint.vault_id == quick.vault_id
-    assert not hint.expired(14, T0 + 14 * DAY - 1)
-    assert hint.expired(14, T0 + 14 * DAY)
+    assert hint.worth_asking(14, T0 + 14 * DAY - 1)
+    assert not hint.worth_asking(14, T0 + 14 * DAY)  # expired
     document = json.loads(quick.path.read_bytes())
     for slot in document["header"]["slots"]:
         if slot["type"] == "keyring":
             slot["created"] = "yesterday"
     damaged = tmp_path / "damaged.json"
     damaged.write_text(json.dumps(document))
-    assert keyring_slot_hint(damaged) is None  # quick unlock itself says what is wrong
+    hint = keyring_slot_hint(damaged)  # there is a slot: quick unlock says what is wrong
+    assert hint is not None
+    assert not hint.worth_asking(14, T0 + 60)
     disable(quick)
     assert keyring_slot_hint(quick.path) is None

@@ -181,6 +181,7 @@ class Controller(QObject):
         """What an opening does once the list is on screen."""
         from app.ui.shell.rollback_notice import notice_rollback
         from app.ui.shell.vault_watcher import VaultWatcher
+        from app.vault.memory import release_after_load
 
         if self.vault is not vault or self.main_window is not main:
             return  # locked (or another vault opened) before the list was drawn
@@ -197,8 +198,6 @@ class Controller(QObject):
         self.vault_changed()  # conflict copies beside the vault, merged at each opening
         # Opening the vault and building its list freed megabytes that the C heap keeps:
         # given back once the window is up (11 MiB at 10,000 accounts).
-        from app.vault.memory import release_after_load
-
         count = len(vault.content.accounts)
         QTimer.singleShot(0, lambda: release_after_load(count))
 

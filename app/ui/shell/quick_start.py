@@ -61,10 +61,10 @@ def try_keyring(vault_path: Path, *, prefetch: bool = False) -> QuickStart:
     """Open the vault with the system keyring if quick unlock is on for it. `prefetch`: ask
     the keyring in a helper process while the crypto and the vault's modules load (only
     before Qt, while the process has one thread; app.vault.keyring_prefetch)."""
-    hint = keyring_slot_hint(vault_path) if prefetch else None
-    if hint is None and not has_keyring_slot(vault_path):
+    hint = keyring_slot_hint(vault_path)
+    if hint is None:
         return QuickStart()
-    prefetched = _prefetch(hint) if hint is not None else None
+    prefetched = _prefetch(hint) if prefetch else None
     try:
         return _open(vault_path, prefetched)
     finally:
@@ -90,12 +90,14 @@ def _open(vault_path: Path, prefetched: PrefetchedKey | None) -> QuickStart:
 
 
 def _prefetch(hint: KeyringSlotHint) -> PrefetchedKey | None:
-    """Ask the keyring now, unless the slot has expired: a locked keyring would show its
-    unlock prompt for nothing."""
+    """Ask the keyring now, unless the slot has expired or is malformed: a locked keyring
+    would show its unlock prompt for nothing."""
     from app.vault.keyring_prefetch import prefetch_key
     from app.vault.preferences import Preferences
 
-    if hint.expired(Preferences.default().quick_unlock_days, time.time()):
+    if hint.vault_id is None or not hint.worth_asking(
+        Preferences.default().quick_unlock_days, time.time()
+    ):
         return None
     return prefetch_key(hint.vault_id, allow_prompt=True)
 
